@@ -1,0 +1,4 @@
+# The weft command.
+bin_PROGRAMS += core/cli/weft
+core_cli_weft_SOURCES = core/cli/main.c core/cli/cli.h core/cli/inspect.c
+core_cli_weft_LDADD = core/libweft.la

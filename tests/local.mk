@@ -1,0 +1,50 @@
+# Tests: Check suites per component. Each test-X.c is one program.
+# Fixture plugins (bad and good) are built as check_LTLIBRARIES.
+TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"' \
+	-DTOP_BUILDDIR='"$(abs_top_builddir)"'
+TEST_LIBS = core/libweft.la $(CHECK_LIBS)
+
+AM_TESTS_ENVIRONMENT = \
+	abs_top_srcdir='$(abs_top_srcdir)'; export abs_top_srcdir; \
+	abs_top_builddir='$(abs_top_builddir)'; export abs_top_builddir; \
+	CC='$(CC)'; export CC; \
+	WEFT_PLUGIN_PATH='$(abs_top_builddir)/plugins/.libs'; export WEFT_PLUGIN_PATH; \
+	CK_DEFAULT_TIMEOUT=120; export CK_DEFAULT_TIMEOUT;
+
+TESTS += tests/headers.sh
+EXTRA_DIST += tests/headers.sh
+
+if HAVE_CHECK
+include tests/fixtures/local.mk
+
+# Core unit tests (the lead's); tests/core/local.mk holds the others.
+check_PROGRAMS += tests/core/test-buf
+tests_core_test_buf_SOURCES = tests/core/test-buf.c
+tests_core_test_buf_CFLAGS = $(TEST_CFLAGS)
+tests_core_test_buf_LDADD = $(TEST_LIBS)
+TESTS += tests/core/test-buf
+
+check_PROGRAMS += tests/core/test-node
+tests_core_test_node_SOURCES = tests/core/test-node.c
+tests_core_test_node_CFLAGS = $(TEST_CFLAGS)
+tests_core_test_node_LDADD = $(TEST_LIBS)
+TESTS += tests/core/test-node
+
+check_PROGRAMS += tests/core/test-log
+tests_core_test_log_SOURCES = tests/core/test-log.c
+tests_core_test_log_CFLAGS = $(TEST_CFLAGS)
+tests_core_test_log_LDADD = $(TEST_LIBS)
+TESTS += tests/core/test-log
+
+check_PROGRAMS += tests/core/test-registry
+tests_core_test_registry_SOURCES = tests/core/test-registry.c
+tests_core_test_registry_CFLAGS = $(TEST_CFLAGS)
+tests_core_test_registry_LDADD = $(TEST_LIBS)
+TESTS += tests/core/test-registry
+# The loader test reads the fixture plugins.
+tests_core_test_registry_DEPENDENCIES = $(check_LTLIBRARIES) core/libweft.la
+
+include tests/core/local.mk
+include tests/kernels/local.mk
+endif
+EXTRA_DIST += tests/fixtures
