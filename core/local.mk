@@ -15,6 +15,10 @@ core_libweft_la_SOURCES = \
 	core/class.c \
 	core/class.h \
 	core/harness.c \
+	core/graph.c \
+	core/graph-check.c \
+	core/diag.c \
+	core/graph-private.h \
 	core/shared.c \
 	core/util.c
 core_libweft_la_CFLAGS = $(AM_CFLAGS) -DWEFT_BUILDING_CORE
@@ -35,4 +39,5 @@ weftinclude_HEADERS += \
 	core/weft/log.h \
 	core/weft/plugin.h \
 	core/weft/registry.h \
-	core/weft/harness.h
+	core/weft/harness.h \
+	core/weft/graph.h

@@ -41,10 +41,18 @@ tests_core_test_registry_SOURCES = tests/core/test-registry.c
 tests_core_test_registry_CFLAGS = $(TEST_CFLAGS)
 tests_core_test_registry_LDADD = $(TEST_LIBS)
 TESTS += tests/core/test-registry
+
+check_PROGRAMS += tests/core/test-graph
+tests_core_test_graph_SOURCES = tests/core/test-graph.c
+tests_core_test_graph_CFLAGS = $(TEST_CFLAGS)
+tests_core_test_graph_LDADD = $(TEST_LIBS)
+TESTS += tests/core/test-graph
 # The loader test reads the fixture plugins.
 tests_core_test_registry_DEPENDENCIES = $(check_LTLIBRARIES) core/libweft.la
 
 include tests/core/local.mk
+include tests/lang/local.mk
+include tests/sched/local.mk
 include tests/kernels/local.mk
 endif
 EXTRA_DIST += tests/fixtures

@@ -1,0 +1,1 @@
+# The graph language: lexer, parser, expansion, formatter, DOT.

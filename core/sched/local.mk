@@ -1,0 +1,1 @@
+# The scheduler: queues, workers, live-source threads, stats, traces.
