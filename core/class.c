@@ -170,6 +170,7 @@ int weft__class_check(const weft_node_class *cls, char *err, size_t errlen)
         char why[200];
         weft_prop_desc d;
         copy_grown(&d, sizeof d, p, p->struct_size);
+        d.struct_size = sizeof d; /* an older, shorter layout is fine */
         if (weft_prop_desc_check(&d, why, sizeof why) < 0) {
             weft__set_err(err, errlen, "class '%s': property %s: %s",
                           cls->name, d.name ? d.name : "(unnamed)", why);

@@ -386,9 +386,13 @@ static int parse_int(const weft_prop_desc *d, const char *t, size_t n,
     for (i = num_end; i < n && is_space(t[i]); i++)
         ;
     if (!find_suffix(d->unit, t + i, n - i, &exp10, &mult))
-        return bad_suffix(e, d, t, n, num_end);
+        return bad_suffix(e, d, t, n, i);
     scale += exp10;
     if (mant != 0) {
+        /* Multiply first, so "1.5min" is 15 * 60 / 10 = 90, exactly. */
+        if (mant > UINT64_MAX / (uint64_t)mult)
+            goto range;
+        mant *= (uint64_t)mult;
         for (; scale > 0; scale--) {
             if (mant > UINT64_MAX / 10)
                 goto range;
@@ -400,9 +404,6 @@ static int parse_int(const weft_prop_desc *d, const char *t, size_t n,
                             SHOW(n), t);
             mant /= 10;
         }
-        if (mant > UINT64_MAX / (uint64_t)mult)
-            goto range;
-        mant *= (uint64_t)mult;
     }
     if (mant > (neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX))
         goto range;
@@ -429,7 +430,7 @@ static int parse_float(const weft_prop_desc *d, const char *t, size_t n,
     for (i = num_end; i < n && is_space(t[i]); i++)
         ;
     if (!find_suffix(d->unit, t + i, n - i, &exp10, &mult))
-        return bad_suffix(e, d, t, n, num_end);
+        return bad_suffix(e, d, t, n, i);
 
     /*
      * Fold the suffix into the decimal exponent and let strtod round once,
@@ -608,9 +609,11 @@ static int parse_scalar(const weft_prop_desc *d, weft_prop_type type,
     t = text + start;
     n = end - start;
     if (n && *t == '"') {
-        size_t qend;
+        size_t qend = 0;
         if ((rc = parse_quoted(t, n, start, &qend, &q, e)))
             return rc;
+        while (qend < n && is_space(t[qend]))
+            qend++;
         if (qend != n) {
             free(q);
             return fail(e, WEFT_EPARSE, "at %zu: unexpected text after the "
@@ -753,6 +756,8 @@ static int parse_list(const weft_prop_desc *d, const char *text, size_t len,
             i++;
         }
     }
+    while (i < end && is_space(text[i]))
+        i++;
     if (i != end) {
         rc = fail(e, WEFT_EPARSE, "at %zu: unexpected text after ']'", i);
         goto fail;

@@ -14,8 +14,8 @@
  *           ns, us, ms, s, min; for "Hz" k/M/kHz/MHz/Hz; else k/M/G
  *   string  any text ("quoted" with C escapes, or bare)
  *   enum    one of the declared choices (the error lists them)
- *   path    a file name (stored as given; relative to the graph file when
- *           the graph layer resolves it)
+ *   path    a file name, stored as given; a node resolves a relative one
+ *           against weft_node_base_dir() (the graph file's directory)
  *   list    `[a, b, c]` of the element type
  *
  * Parsed values (weft_value) are immutable and owned by the node that holds
