@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* text.print: print each text buffer as a line on standard output. */
+#include "core-util.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Write one line with stdout locked, so that lines from several nodes (or
+ * several graphs in one process) never interleave mid-line. */
+static int print_line(const char *prefix, bool ts, const weft_buf *b)
+{
+    size_t len;
+    const char *text = weft_buf_text(b, &len);
+    int64_t pts = weft_buf_pts(b);
+    int bad;
+
+    flockfile(stdout);
+    if (prefix && *prefix)
+        fputs(prefix, stdout);
+    if (ts) {
+        if (pts == WEFT_TIME_NONE) {
+            fputs("[-] ", stdout);
+        } else {
+            /* Milliseconds from integers: no float rounding surprises. */
+            int64_t ms = pts / 1000000;
+            const char *sign = ms < 0 ? "-" : "";
+            if (ms < 0)
+                ms = -ms;
+            fprintf(stdout, "[%s%" PRId64 ".%03d] ", sign, ms / 1000,
+                    (int)(ms % 1000));
+        }
+    }
+    fwrite(text, 1, len, stdout);
+    putc('\n', stdout);
+    /* A person (or a pipe) is waiting for each line as it comes. */
+    fflush(stdout);
+    bad = ferror(stdout);
+    funlockfile(stdout);
+    return bad ? -1 : 0;
+}
+
+typedef struct text_print {
+    const char *prefix; /* (transfer none): the node's value, valid to fini */
+    bool timestamps;
+} text_print;
+
+static int text_print_init(weft_node *node)
+{
+    text_print *s = calloc(1, sizeof *s);
+
+    if (!s)
+        return weft_node_error(node, WEFT_ENOMEM, "out of memory");
+    /* Properties are read here: they are only for [control] callbacks. */
+    s->prefix = weft_node_prop_string(node, "prefix");
+    s->timestamps = weft_node_prop_bool(node, "timestamps");
+    weft_node_set_priv(node, s);
+    return 0;
+}
+
+static void text_print_fini(weft_node *node)
+{
+    free(weft_node_priv(node));
+    weft_node_set_priv(node, NULL);
+}
+
+static weft_flow text_print_process(weft_node *node)
+{
+    const text_print *s = weft_node_priv(node);
+
+    for (;;) {
+        weft_buf *b = NULL;
+        weft_flow f = weft_node_pop(node, 0, &b);
+        int bad;
+
+        if (f == WEFT_FLOW_AGAIN || f == WEFT_FLOW_FLUSHING)
+            return WEFT_FLOW_OK;
+        if (f != WEFT_FLOW_OK)
+            return f;
+        if (weft_buf_kind(b) != WEFT_KIND_TEXT) {
+            /* Event carriers (empty buffers) have nothing to print. */
+            weft_node_count(node, "skipped", 1);
+            weft_buf_unref(b);
+            continue;
+        }
+        bad = print_line(s->prefix, s->timestamps, b);
+        weft_buf_unref(b);
+        if (bad) {
+            weft_node_error(node, WEFT_EIO, "stdout: write error: %s",
+                            strerror(errno));
+            return WEFT_FLOW_ERROR;
+        }
+        weft_node_count(node, "lines", 1);
+    }
+}
+
+static const weft_port_desc inputs[] = {
+    WEFT_PORT_F("in", "text", WEFT_PORT_MULTI,
+                "Text to print (`text`); several links may feed it, for "
+                "example a decoder's partial and final results."),
+    WEFT_PORT_END
+};
+
+static const weft_prop_desc props[] = {
+    WEFT_PROP_STRING("prefix", "",
+                     "Text printed before each line, as is (add your own "
+                     "space)."),
+    WEFT_PROP_BOOLEAN("timestamps", "false",
+                      "Print each buffer's pts as [seconds.milliseconds] "
+                      "before the text ([-] when it has none)."),
+    WEFT_PROP_END
+};
+
+const weft_node_class core_text_print_class = {
+    .struct_size = sizeof(weft_node_class),
+    .name = "text.print",
+    .summary = "Print text buffers as lines on standard output",
+    .doc =
+        "Writes each incoming text buffer as one line on standard output, "
+        "flushed at once, optionally after a prefix and the buffer's "
+        "timestamp. Its input takes several links, handled in the order "
+        "buffers arrive, so a decoder's partial and final outputs can both "
+        "be shown. Buffers that carry no text are skipped (counter "
+        "`skipped`).\n\n"
+        "Example:\n"
+        "    node out = text.print { prefix = \"> \", timestamps = true }\n"
+        "    dec -> out\n"
+        "    dec.partial -> out",
+    .flags = WEFT_NODE_SINK | WEFT_NODE_ANY_INPUT,
+    .inputs = inputs,
+    .props = props,
+    .init = text_print_init,
+    .process = text_print_process,
+    .fini = text_print_fini,
+};

@@ -1,0 +1,23 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Plugins: each .la lives directly in plugins/ so that every .so lands in
+# plugins/.libs/, the one directory tests put on WEFT_PLUGIN_PATH.
+
+# core: .npy and text files, test signals, identity, null sink.
+plugin_LTLIBRARIES += plugins/core.la
+plugins_core_la_SOURCES = \
+	plugins/core/plugin.c \
+	plugins/core/core-util.c \
+	plugins/core/core-util.h \
+	plugins/core/npy.c \
+	plugins/core/npy.h \
+	plugins/core/identity.c \
+	plugins/core/null-sink.c \
+	plugins/core/tensor-sink.c \
+	plugins/core/tensor-src.c \
+	plugins/core/test-src.c \
+	plugins/core/text-file.c \
+	plugins/core/text-lines.c \
+	plugins/core/text-print.c
+plugins_core_la_CFLAGS = $(AM_CFLAGS)
+plugins_core_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+plugins_core_la_LIBADD = core/libweft.la -lm
