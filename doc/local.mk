@@ -1,0 +1,10 @@
+# doc/: manuals. The man pages are installed; the Markdown guides ship in
+# the tarball.
+dist_man_MANS += \
+	doc/man/weft.1 \
+	doc/man/weft-inspect.1
+
+EXTRA_DIST += \
+	doc/plugin-guide.md \
+	doc/performance.md \
+	doc/api-changes.md

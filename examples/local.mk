@@ -1,0 +1,13 @@
+# examples/: programs and plugins that use Weft from the outside, the way
+# its users do. They are built against an installed Weft, so the build here
+# only ships them; tests/install-example.sh installs Weft into a temporary
+# folder and builds and tests the plugin example against it.
+EXTRA_DIST += \
+	examples/plugin-gain/README.md \
+	examples/plugin-gain/Makefile \
+	examples/plugin-gain/gain.c \
+	examples/plugin-gain/gain.map \
+	examples/plugin-gain/test-gain.c \
+	tests/install-example.sh
+
+TESTS += tests/install-example.sh
