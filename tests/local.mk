@@ -9,7 +9,8 @@ AM_TESTS_ENVIRONMENT = \
 	abs_top_builddir='$(abs_top_builddir)'; export abs_top_builddir; \
 	CC='$(CC)'; export CC; \
 	WEFT_PLUGIN_PATH='$(abs_top_builddir)/plugins/.libs'; export WEFT_PLUGIN_PATH; \
-	CK_DEFAULT_TIMEOUT=120; export CK_DEFAULT_TIMEOUT;
+	CK_DEFAULT_TIMEOUT=120; export CK_DEFAULT_TIMEOUT; \
+	OPENBLAS_NUM_THREADS=1; export OPENBLAS_NUM_THREADS;
 
 TESTS += tests/headers.sh
 EXTRA_DIST += tests/headers.sh
