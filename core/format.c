@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * format.c: port formats (weft/format.h): parsing, canonical printing,
- * intersection, subset and equality tests, fixation, getters and builders.
+ * format.c: port formats (weft/format.h): the value representation,
+ * parsing, canonical printing, getters and builders. Intersection, subset
+ * and equality tests and fixation live in format-ops.c; the types and
+ * helpers both files use are in format-private.h.
  *
  * A format is a media type and an ordered array of named fields. Every field
  * value is one of the weft_fvalue_type kinds. Two invariants keep the
@@ -13,7 +15,8 @@
  * recurses, never allocates more than a small multiple of the input length,
  * and reads numbers with overflow checks.
  */
-#include <weft/format.h>
+#include "format-private.h"
+
 #include <weft/buf.h>
 
 #include <inttypes.h>
@@ -26,47 +29,6 @@
 
 /* A format shape describes a tensor, so it can have no more dimensions. */
 #define MAX_RANK WEFT_TENSOR_MAX_DIMS
-
-typedef struct dim {
-    int64_t size; /* >= 0 when fixed, -1 when free (named or '*') */
-    char *name;   /* the name of a named free dimension, NULL otherwise */
-} dim;
-
-typedef struct fvalue fvalue;
-struct fvalue {
-    weft_fvalue_type type;
-    union {
-        int64_t i;
-        double f;
-        char *s;
-        bool b;
-        struct {
-            int64_t lo, hi;
-        } ir;
-        struct {
-            double lo, hi;
-        } fr;
-        struct {
-            fvalue *items;
-            size_t n;
-        } list;
-        struct {
-            int32_t ndim; /* -1 for `shape=*` */
-            dim *dims;
-        } shape;
-    } u;
-};
-
-typedef struct field {
-    char *name;
-    fvalue v;
-} field;
-
-struct weft_format {
-    char *media;
-    field *fields;
-    size_t n, cap;
-};
 
 /* ------------------------------------------------------------ utilities */
 
@@ -139,7 +101,7 @@ static char *dup_n(const char *s, size_t n)
     return d;
 }
 
-static char *dup_s(const char *s) { return dup_n(s, strlen(s)); }
+char *weft__dup_s(const char *s) { return dup_n(s, strlen(s)); }
 
 /*
  * strtod and printf follow LC_NUMERIC, and a host program may have set a
@@ -200,24 +162,7 @@ static void print_double(char *buf, size_t cap, double v)
         snprintf(buf, cap, "%.0f", v);
 }
 
-/* Integral doubles convert to int64 exactly; others are refused. */
-static bool double_to_i64(double d, int64_t *out)
-{
-    if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0))
-        return false;
-    if (d != floor(d))
-        return false;
-    *out = (int64_t)d;
-    return true;
-}
-
 /* ------------------------------------------------------ growable string */
-
-typedef struct sbuf {
-    char *p;
-    size_t len, cap;
-    bool oom;
-} sbuf;
 
 static void sb_putn(sbuf *sb, const char *s, size_t n)
 {
@@ -252,13 +197,13 @@ static char *sb_take(sbuf *sb)
         return NULL;
     }
     if (!sb->p)
-        return dup_s("");
+        return weft__dup_s("");
     return sb->p;
 }
 
 /* ---------------------------------------------------------------- values */
 
-static void fvalue_clear(fvalue *v)
+void weft__fvalue_clear(fvalue *v)
 {
     switch (v->type) {
     case WEFT_FV_STRING:
@@ -266,7 +211,7 @@ static void fvalue_clear(fvalue *v)
         break;
     case WEFT_FV_LIST:
         for (size_t i = 0; i < v->u.list.n; i++)
-            fvalue_clear(&v->u.list.items[i]);
+            weft__fvalue_clear(&v->u.list.items[i]);
         free(v->u.list.items);
         break;
     case WEFT_FV_SHAPE:
@@ -281,12 +226,12 @@ static void fvalue_clear(fvalue *v)
     v->type = WEFT_FV_NONE;
 }
 
-static int fvalue_copy(fvalue *dst, const fvalue *src)
+int weft__fvalue_copy(fvalue *dst, const fvalue *src)
 {
     *dst = *src;
     switch (src->type) {
     case WEFT_FV_STRING:
-        dst->u.s = dup_s(src->u.s);
+        dst->u.s = weft__dup_s(src->u.s);
         if (!dst->u.s)
             goto oom;
         break;
@@ -296,7 +241,8 @@ static int fvalue_copy(fvalue *dst, const fvalue *src)
         if (!dst->u.list.items)
             goto oom;
         for (size_t i = 0; i < src->u.list.n; i++) {
-            if (fvalue_copy(&dst->u.list.items[i], &src->u.list.items[i]))
+            if (weft__fvalue_copy(&dst->u.list.items[i],
+                                  &src->u.list.items[i]))
                 goto fail;
             dst->u.list.n++;
         }
@@ -311,7 +257,8 @@ static int fvalue_copy(fvalue *dst, const fvalue *src)
         for (int32_t i = 0; i < src->u.shape.ndim; i++) {
             dst->u.shape.dims[i].size = src->u.shape.dims[i].size;
             if (src->u.shape.dims[i].name) {
-                dst->u.shape.dims[i].name = dup_s(src->u.shape.dims[i].name);
+                dst->u.shape.dims[i].name =
+                    weft__dup_s(src->u.shape.dims[i].name);
                 if (!dst->u.shape.dims[i].name)
                     goto fail;
             }
@@ -322,82 +269,11 @@ static int fvalue_copy(fvalue *dst, const fvalue *src)
     }
     return 0;
 fail:
-    fvalue_clear(dst);
+    weft__fvalue_clear(dst);
     return WEFT_ENOMEM;
 oom:
     dst->type = WEFT_FV_NONE;
     return WEFT_ENOMEM;
-}
-
-static bool is_scalar(const fvalue *v)
-{
-    return v->type == WEFT_FV_INT || v->type == WEFT_FV_FLOAT ||
-           v->type == WEFT_FV_STRING || v->type == WEFT_FV_BOOL;
-}
-
-static bool is_range(const fvalue *v)
-{
-    return v->type == WEFT_FV_INT_RANGE || v->type == WEFT_FV_FLOAT_RANGE;
-}
-
-/* Structural equality: the same type and the same value. */
-static bool fvalue_equal(const fvalue *a, const fvalue *b)
-{
-    if (a->type != b->type)
-        return false;
-    switch (a->type) {
-    case WEFT_FV_INT:
-        return a->u.i == b->u.i;
-    case WEFT_FV_FLOAT:
-        return a->u.f == b->u.f;
-    case WEFT_FV_STRING:
-        return strcmp(a->u.s, b->u.s) == 0;
-    case WEFT_FV_BOOL:
-        return a->u.b == b->u.b;
-    case WEFT_FV_INT_RANGE:
-        return a->u.ir.lo == b->u.ir.lo && a->u.ir.hi == b->u.ir.hi;
-    case WEFT_FV_FLOAT_RANGE:
-        return a->u.fr.lo == b->u.fr.lo && a->u.fr.hi == b->u.fr.hi;
-    case WEFT_FV_LIST:
-        if (a->u.list.n != b->u.list.n)
-            return false;
-        for (size_t i = 0; i < a->u.list.n; i++)
-            if (!fvalue_equal(&a->u.list.items[i], &b->u.list.items[i]))
-                return false;
-        return true;
-    case WEFT_FV_SHAPE:
-        if (a->u.shape.ndim != b->u.shape.ndim)
-            return false;
-        for (int32_t i = 0; i < a->u.shape.ndim; i++) {
-            const dim *x = &a->u.shape.dims[i], *y = &b->u.shape.dims[i];
-            if (x->size != y->size || !x->name != !y->name ||
-                (x->name && strcmp(x->name, y->name) != 0))
-                return false;
-        }
-        return true;
-    default:
-        return true;
-    }
-}
-
-/*
- * Scalars match when they are the same value; an int and a float match when
- * the float is exactly that integer, so `rate=16000` accepts 16000.0.
- * @keep receives the scalar to keep: the int of a mixed pair, since ints are
- * exact and weft_format_get_float() reads them too.
- */
-static bool scalar_match(const fvalue *a, const fvalue *b, const fvalue **keep)
-{
-    *keep = a;
-    if (a->type == WEFT_FV_INT && b->type == WEFT_FV_FLOAT) {
-        int64_t i;
-        return double_to_i64(b->u.f, &i) && i == a->u.i;
-    }
-    if (a->type == WEFT_FV_FLOAT && b->type == WEFT_FV_INT) {
-        *keep = b;
-        return scalar_match(b, a, keep);
-    }
-    return fvalue_equal(a, b);
 }
 
 /* ------------------------------------------------------------- printing */
@@ -452,7 +328,7 @@ static void print_int(sbuf *sb, int64_t v)
     sb_puts(sb, buf);
 }
 
-static void print_value(sbuf *sb, const fvalue *v)
+void weft__print_value(sbuf *sb, const fvalue *v)
 {
     switch (v->type) {
     case WEFT_FV_INT:
@@ -486,7 +362,7 @@ static void print_value(sbuf *sb, const fvalue *v)
         for (size_t i = 0; i < v->u.list.n; i++) {
             if (i)
                 sb_putc(sb, ',');
-            print_value(sb, &v->u.list.items[i]);
+            weft__print_value(sb, &v->u.list.items[i]);
         }
         sb_putc(sb, '}');
         break;
@@ -796,8 +672,8 @@ static int parse_range(parser *p, fvalue *out)
         out->u.fr.hi = fhi;
     }
 out:
-    fvalue_clear(&lo);
-    fvalue_clear(&hi);
+    weft__fvalue_clear(&lo);
+    weft__fvalue_clear(&hi);
     return rc;
 }
 
@@ -846,7 +722,7 @@ static int parse_list(parser *p, fvalue *out)
     return 0;
 fail:
     for (size_t i = 0; i < n; i++)
-        fvalue_clear(&items[i]);
+        weft__fvalue_clear(&items[i]);
     free(items);
     return rc;
 }
@@ -957,7 +833,7 @@ static int parse_value(parser *p, const char *name, fvalue *out)
     return parse_scalar(p, out);
 }
 
-static const field *find_field(const weft_format *fmt, const char *name)
+const field *weft__find_field(const weft_format *fmt, const char *name)
 {
     for (size_t i = 0; i < fmt->n; i++)
         if (strcmp(fmt->fields[i].name, name) == 0)
@@ -966,14 +842,14 @@ static const field *find_field(const weft_format *fmt, const char *name)
 }
 
 /* Append a field, taking ownership of @name and @v even on failure. */
-static int append_field(weft_format *fmt, char *name, fvalue *v)
+int weft__append_field(weft_format *fmt, char *name, fvalue *v)
 {
     if (fmt->n == fmt->cap) {
         size_t cap = fmt->cap ? fmt->cap * 2 : 4;
         field *nf = realloc(fmt->fields, cap * sizeof *nf);
         if (!nf) {
             free(name);
-            fvalue_clear(v);
+            weft__fvalue_clear(v);
             return WEFT_ENOMEM;
         }
         fmt->fields = nf;
@@ -985,12 +861,12 @@ static int append_field(weft_format *fmt, char *name, fvalue *v)
     return 0;
 }
 
-static weft_format *format_alloc(const char *media)
+weft_format *weft__format_alloc(const char *media)
 {
     weft_format *fmt = calloc(1, sizeof *fmt);
     if (!fmt)
         return NULL;
-    fmt->media = dup_s(media);
+    fmt->media = weft__dup_s(media);
     if (!fmt->media) {
         free(fmt);
         return NULL;
@@ -1063,7 +939,7 @@ WEFT_API int weft_format_parse(const char *text, weft_format **out, char *err,
             rc = WEFT_ENOMEM;
             goto fail;
         }
-        if (find_field(fmt, name)) {
+        if (weft__find_field(fmt, name)) {
             rc = perr(&p, name_at, "duplicate field '%s'", name);
             free(name);
             goto fail;
@@ -1076,10 +952,10 @@ WEFT_API int weft_format_parse(const char *text, weft_format **out, char *err,
             rc = perr(&p, p.pos, "unexpected '%c' after the value of '%s'",
                       text[p.pos], name);
             free(name);
-            fvalue_clear(&v);
+            weft__fvalue_clear(&v);
             goto fail;
         }
-        if ((rc = append_field(fmt, name, &v)))
+        if ((rc = weft__append_field(fmt, name, &v)))
             goto fail;
     }
     *out = fmt;
@@ -1095,7 +971,7 @@ WEFT_API void weft_format_free(weft_format *fmt)
         return;
     for (size_t i = 0; i < fmt->n; i++) {
         free(fmt->fields[i].name);
-        fvalue_clear(&fmt->fields[i].v);
+        weft__fvalue_clear(&fmt->fields[i].v);
     }
     free(fmt->fields);
     free(fmt->media);
@@ -1106,18 +982,18 @@ WEFT_API weft_format *weft_format_copy(const weft_format *fmt)
 {
     weft_format *c;
 
-    if (!fmt || !(c = format_alloc(fmt->media)))
+    if (!fmt || !(c = weft__format_alloc(fmt->media)))
         return NULL;
     for (size_t i = 0; i < fmt->n; i++) {
         fvalue v;
-        char *name = dup_s(fmt->fields[i].name);
+        char *name = weft__dup_s(fmt->fields[i].name);
         if (!name)
             goto fail;
-        if (fvalue_copy(&v, &fmt->fields[i].v)) {
+        if (weft__fvalue_copy(&v, &fmt->fields[i].v)) {
             free(name);
             goto fail;
         }
-        if (append_field(c, name, &v))
+        if (weft__append_field(c, name, &v))
             goto fail;
     }
     return c;
@@ -1137,486 +1013,9 @@ WEFT_API char *weft_format_to_string(const weft_format *fmt)
         sb_putc(&sb, ' ');
         sb_puts(&sb, fmt->fields[i].name);
         sb_putc(&sb, '=');
-        print_value(&sb, &fmt->fields[i].v);
+        weft__print_value(&sb, &fmt->fields[i].v);
     }
     return sb_take(&sb);
-}
-
-/* ---------------------------------------------------------- intersection */
-
-/* Outcomes of value intersection, besides negative error codes. */
-enum { EMPTY = 0, FOUND = 1 };
-
-/*
- * Does scalar @x lie in the non-list, non-shape value @v? On success @out
- * gets a copy of the matching scalar (an int wins over an equal float).
- */
-static int scalar_in(const fvalue *x, const fvalue *v, fvalue *out)
-{
-    const fvalue *keep = x;
-    fvalue conv;
-
-    if (is_scalar(v)) {
-        if (!scalar_match(x, v, &keep))
-            return EMPTY;
-    } else if (v->type == WEFT_FV_INT_RANGE) {
-        /* An int range holds integers only, so 2.5 is not in [1,5]. */
-        int64_t i;
-        if (x->type == WEFT_FV_INT)
-            i = x->u.i;
-        else if (x->type != WEFT_FV_FLOAT || !double_to_i64(x->u.f, &i))
-            return EMPTY;
-        if (i < v->u.ir.lo || i > v->u.ir.hi)
-            return EMPTY;
-        conv.type = WEFT_FV_INT;
-        conv.u.i = i;
-        keep = &conv;
-    } else if (v->type == WEFT_FV_FLOAT_RANGE) {
-        double d;
-        if (x->type == WEFT_FV_INT)
-            d = (double)x->u.i;
-        else if (x->type == WEFT_FV_FLOAT)
-            d = x->u.f;
-        else
-            return EMPTY;
-        if (!(d >= v->u.fr.lo && d <= v->u.fr.hi))
-            return EMPTY;
-    } else {
-        return EMPTY;
-    }
-    return fvalue_copy(out, keep) ? WEFT_ENOMEM : FOUND;
-}
-
-/* Ceil/floor of a float bound as an int64, or false when out of range. */
-static bool bound_lo(double d, int64_t *out)
-{
-    double c = ceil(d);
-    if (c >= 9223372036854775808.0)
-        return false;
-    *out = c < -9223372036854775808.0 ? INT64_MIN : (int64_t)c;
-    return true;
-}
-
-static bool bound_hi(double d, int64_t *out)
-{
-    double f = floor(d);
-    if (f < -9223372036854775808.0)
-        return false;
-    *out = f >= 9223372036854775808.0 ? INT64_MAX : (int64_t)f;
-    return true;
-}
-
-/* A range of one value collapses to that value. */
-static int range_isect(const fvalue *a, const fvalue *b, fvalue *out)
-{
-    if (a->type == WEFT_FV_FLOAT_RANGE && b->type == WEFT_FV_FLOAT_RANGE) {
-        double lo = fmax(a->u.fr.lo, b->u.fr.lo);
-        double hi = fmin(a->u.fr.hi, b->u.fr.hi);
-        if (lo > hi)
-            return EMPTY;
-        if (lo == hi) {
-            out->type = WEFT_FV_FLOAT;
-            out->u.f = lo;
-        } else {
-            out->type = WEFT_FV_FLOAT_RANGE;
-            out->u.fr.lo = lo;
-            out->u.fr.hi = hi;
-        }
-        return FOUND;
-    }
-    /* At least one side is an int range: the result holds integers. */
-    int64_t alo, ahi, blo, bhi;
-    if (a->type == WEFT_FV_INT_RANGE) {
-        alo = a->u.ir.lo;
-        ahi = a->u.ir.hi;
-    } else if (!bound_lo(a->u.fr.lo, &alo) || !bound_hi(a->u.fr.hi, &ahi)) {
-        return EMPTY;
-    }
-    if (b->type == WEFT_FV_INT_RANGE) {
-        blo = b->u.ir.lo;
-        bhi = b->u.ir.hi;
-    } else if (!bound_lo(b->u.fr.lo, &blo) || !bound_hi(b->u.fr.hi, &bhi)) {
-        return EMPTY;
-    }
-    int64_t lo = alo > blo ? alo : blo, hi = ahi < bhi ? ahi : bhi;
-    if (lo > hi)
-        return EMPTY;
-    if (lo == hi) {
-        out->type = WEFT_FV_INT;
-        out->u.i = lo;
-    } else {
-        out->type = WEFT_FV_INT_RANGE;
-        out->u.ir.lo = lo;
-        out->u.ir.hi = hi;
-    }
-    return FOUND;
-}
-
-static int shape_isect(const fvalue *a, const fvalue *b, fvalue *out)
-{
-    if (a->u.shape.ndim < 0)
-        return fvalue_copy(out, b) ? WEFT_ENOMEM : FOUND;
-    if (b->u.shape.ndim < 0)
-        return fvalue_copy(out, a) ? WEFT_ENOMEM : FOUND;
-    if (a->u.shape.ndim != b->u.shape.ndim)
-        return EMPTY;
-    for (int32_t i = 0; i < a->u.shape.ndim; i++) {
-        const dim *x = &a->u.shape.dims[i], *y = &b->u.shape.dims[i];
-        if (x->size >= 0 && y->size >= 0 && x->size != y->size)
-            return EMPTY;
-    }
-    if (fvalue_copy(out, a))
-        return WEFT_ENOMEM;
-    /*
-     * Keep the more constrained dimension: a fixed size beats a name, and a
-     * name beats '*'. Between two names, @a's wins; each named dimension is
-     * matched on its own (a repeated name is not a constraint).
-     */
-    for (int32_t i = 0; i < a->u.shape.ndim; i++) {
-        dim *x = &out->u.shape.dims[i];
-        const dim *y = &b->u.shape.dims[i];
-        bool take = x->size < 0 && (y->size >= 0 || (!x->name && y->name));
-        if (!take)
-            continue;
-        free(x->name);
-        x->name = NULL;
-        x->size = y->size;
-        if (y->name && !(x->name = dup_s(y->name))) {
-            fvalue_clear(out);
-            return WEFT_ENOMEM;
-        }
-    }
-    return FOUND;
-}
-
-static int value_isect(const fvalue *a, const fvalue *b, fvalue *out);
-
-/*
- * Intersect list @l with @v item by item, in @l's order (the order of
- * preference, which fixation honours), dropping duplicates. One survivor
- * becomes a plain scalar.
- */
-static int list_isect(const fvalue *l, const fvalue *v, bool list_first,
-                      fvalue *out)
-{
-    fvalue *items = calloc(l->u.list.n, sizeof *items);
-    size_t n = 0;
-    int rc = 0;
-
-    if (!items)
-        return WEFT_ENOMEM;
-    for (size_t i = 0; i < l->u.list.n; i++) {
-        fvalue r = { 0 };
-        rc = list_first ? value_isect(&l->u.list.items[i], v, &r)
-                        : value_isect(v, &l->u.list.items[i], &r);
-        if (rc < 0)
-            goto out;
-        if (rc == EMPTY)
-            continue;
-        bool dup = false;
-        for (size_t j = 0; j < n && !dup; j++)
-            dup = fvalue_equal(&items[j], &r);
-        if (dup)
-            fvalue_clear(&r);
-        else
-            items[n++] = r;
-    }
-    if (n == 0) {
-        rc = EMPTY;
-    } else if (n == 1) {
-        *out = items[0];
-        n = 0;
-        rc = FOUND;
-    } else {
-        out->type = WEFT_FV_LIST;
-        out->u.list.items = items;
-        out->u.list.n = n;
-        return FOUND;
-    }
-out:
-    for (size_t j = 0; j < n; j++)
-        fvalue_clear(&items[j]);
-    free(items);
-    return rc;
-}
-
-/*
- * The values both @a and @b accept. Returns FOUND with @out set, EMPTY, or
- * WEFT_ENOMEM. Lists hold scalars only, so the recursion is at most two
- * calls deep.
- */
-static int value_isect(const fvalue *a, const fvalue *b, fvalue *out)
-{
-    out->type = WEFT_FV_NONE;
-    if (a->type == WEFT_FV_SHAPE || b->type == WEFT_FV_SHAPE) {
-        if (a->type != b->type)
-            return EMPTY;
-        return shape_isect(a, b, out);
-    }
-    if (a->type == WEFT_FV_LIST)
-        return list_isect(a, b, true, out);
-    if (b->type == WEFT_FV_LIST)
-        return list_isect(b, a, false, out);
-    if (is_scalar(a))
-        return scalar_in(a, b, out);
-    if (is_scalar(b))
-        return scalar_in(b, a, out);
-    return range_isect(a, b, out);
-}
-
-static void set_why(char *why, size_t whylen, const char *name,
-                    const fvalue *a, const fvalue *b)
-{
-    sbuf sa = { 0 }, sb = { 0 };
-
-    if (!why || !whylen)
-        return;
-    print_value(&sa, a);
-    print_value(&sb, b);
-    if (sa.oom || sb.oom)
-        snprintf(why, whylen, "%s: no common value", name);
-    else
-        snprintf(why, whylen, "%s: %s vs %s", name, sa.p, sb.p);
-    free(sa.p);
-    free(sb.p);
-}
-
-WEFT_API weft_format *weft_format_intersect(const weft_format *a,
-                                            const weft_format *b, char *why,
-                                            size_t whylen)
-{
-    weft_format *r = NULL;
-    bool a_any, b_any;
-
-    if (why && whylen)
-        why[0] = '\0';
-    if (!a || !b)
-        return NULL;
-    a_any = strcmp(a->media, "any") == 0;
-    b_any = strcmp(b->media, "any") == 0;
-    if (!a_any && !b_any && strcmp(a->media, b->media) != 0) {
-        if (why && whylen)
-            snprintf(why, whylen, "media type: %s vs %s", a->media, b->media);
-        return NULL;
-    }
-    r = format_alloc(a_any ? b->media : a->media);
-    if (!r)
-        return NULL;
-    /* @a's fields first, in order, then the fields only @b has. */
-    for (size_t i = 0; i < a->n; i++) {
-        const field *fa = &a->fields[i], *fb = find_field(b, fa->name);
-        fvalue v;
-        char *name;
-        int rc;
-
-        if (fb) {
-            rc = value_isect(&fa->v, &fb->v, &v);
-            if (rc == EMPTY)
-                set_why(why, whylen, fa->name, &fa->v, &fb->v);
-            if (rc <= 0)
-                goto fail;
-        } else if (fvalue_copy(&v, &fa->v)) {
-            goto fail;
-        }
-        if (!(name = dup_s(fa->name))) {
-            fvalue_clear(&v);
-            goto fail;
-        }
-        if (append_field(r, name, &v))
-            goto fail;
-    }
-    for (size_t i = 0; i < b->n; i++) {
-        const field *fb = &b->fields[i];
-        fvalue v;
-        char *name;
-
-        if (find_field(a, fb->name))
-            continue;
-        if (fvalue_copy(&v, &fb->v))
-            goto fail;
-        if (!(name = dup_s(fb->name))) {
-            fvalue_clear(&v);
-            goto fail;
-        }
-        if (append_field(r, name, &v))
-            goto fail;
-    }
-    return r;
-fail:
-    weft_format_free(r);
-    return NULL;
-}
-
-WEFT_API bool weft_format_can_intersect(const weft_format *a,
-                                        const weft_format *b)
-{
-    weft_format *r = weft_format_intersect(a, b, NULL, 0);
-    bool ok = r != NULL;
-    weft_format_free(r);
-    return ok;
-}
-
-/* ---------------------------------------------------------------- subset */
-
-static bool value_subset(const fvalue *sub, const fvalue *sup);
-
-/* Every integer of [lo,hi] lies in @sup (which is a list of scalars). */
-static bool int_range_in_list(int64_t lo, int64_t hi, const fvalue *sup)
-{
-    /* A list can cover at most as many integers as it has items. */
-    if ((uint64_t)hi - (uint64_t)lo >= sup->u.list.n)
-        return false;
-    for (int64_t i = lo;; i++) {
-        fvalue x = { .type = WEFT_FV_INT, .u.i = i };
-        if (!value_subset(&x, sup))
-            return false;
-        if (i == hi)
-            return true;
-    }
-}
-
-/* @sub accepts nothing that @sup rejects. Recursion is at most two deep. */
-static bool value_subset(const fvalue *sub, const fvalue *sup)
-{
-    if (sub->type == WEFT_FV_SHAPE || sup->type == WEFT_FV_SHAPE) {
-        if (sub->type != sup->type)
-            return false;
-        if (sup->u.shape.ndim < 0)
-            return true;
-        if (sub->u.shape.ndim != sup->u.shape.ndim)
-            return false;
-        for (int32_t i = 0; i < sub->u.shape.ndim; i++) {
-            int64_t want = sup->u.shape.dims[i].size;
-            if (want >= 0 && sub->u.shape.dims[i].size != want)
-                return false;
-        }
-        return true;
-    }
-    if (sub->type == WEFT_FV_LIST) {
-        for (size_t i = 0; i < sub->u.list.n; i++)
-            if (!value_subset(&sub->u.list.items[i], sup))
-                return false;
-        return true;
-    }
-    if (is_scalar(sub)) {
-        fvalue tmp;
-        int rc;
-        if (sup->type == WEFT_FV_LIST) {
-            for (size_t i = 0; i < sup->u.list.n; i++)
-                if (value_subset(sub, &sup->u.list.items[i]))
-                    return true;
-            return false;
-        }
-        /* scalar_in only copies scalars, and a failed copy means "no". */
-        rc = scalar_in(sub, sup, &tmp);
-        if (rc == FOUND)
-            fvalue_clear(&tmp);
-        return rc == FOUND;
-    }
-    /* @sub is a range. */
-    if (sub->type == WEFT_FV_INT_RANGE) {
-        int64_t lo = sub->u.ir.lo, hi = sub->u.ir.hi;
-        switch (sup->type) {
-        case WEFT_FV_INT_RANGE:
-            return lo >= sup->u.ir.lo && hi <= sup->u.ir.hi;
-        case WEFT_FV_FLOAT_RANGE:
-            return (double)lo >= sup->u.fr.lo && (double)hi <= sup->u.fr.hi;
-        case WEFT_FV_LIST:
-            return int_range_in_list(lo, hi, sup);
-        default:
-            if (lo != hi)
-                return false;
-            fvalue x = { .type = WEFT_FV_INT, .u.i = lo };
-            return value_subset(&x, sup);
-        }
-    }
-    /* A float range of more than one point holds non-integers too. */
-    double lo = sub->u.fr.lo, hi = sub->u.fr.hi;
-    if (sup->type == WEFT_FV_FLOAT_RANGE)
-        return lo >= sup->u.fr.lo && hi <= sup->u.fr.hi;
-    if (lo != hi)
-        return false;
-    fvalue x = { .type = WEFT_FV_FLOAT, .u.f = lo };
-    return value_subset(&x, sup);
-}
-
-WEFT_API bool weft_format_is_subset(const weft_format *sub,
-                                    const weft_format *super)
-{
-    if (!sub || !super)
-        return false;
-    if (strcmp(super->media, "any") != 0 &&
-        strcmp(sub->media, super->media) != 0)
-        return false;
-    /* A field @super constrains must be at least as constrained in @sub. */
-    for (size_t i = 0; i < super->n; i++) {
-        const field *fs = find_field(sub, super->fields[i].name);
-        if (!fs || !value_subset(&fs->v, &super->fields[i].v))
-            return false;
-    }
-    return true;
-}
-
-WEFT_API bool weft_format_equal(const weft_format *a, const weft_format *b)
-{
-    if (!a || !b)
-        return a == b;
-    if (strcmp(a->media, b->media) != 0 || a->n != b->n)
-        return false;
-    /* Field names are unique, so equal counts and a match for each of @a's
-     * fields means the same set, whatever the order. */
-    for (size_t i = 0; i < a->n; i++) {
-        const field *fb = find_field(b, a->fields[i].name);
-        if (!fb || !fvalue_equal(&a->fields[i].v, &fb->v))
-            return false;
-    }
-    return true;
-}
-
-/* -------------------------------------------------------------- fixation */
-
-WEFT_API weft_format *weft_format_fixate(const weft_format *fmt)
-{
-    weft_format *c = weft_format_copy(fmt);
-
-    if (!c)
-        return NULL;
-    for (size_t i = 0; i < c->n; i++) {
-        fvalue *v = &c->fields[i].v;
-        switch (v->type) {
-        case WEFT_FV_INT_RANGE:
-            v->type = WEFT_FV_INT;
-            v->u.i = v->u.ir.lo;
-            break;
-        case WEFT_FV_FLOAT_RANGE:
-            v->type = WEFT_FV_FLOAT;
-            v->u.f = v->u.fr.lo;
-            break;
-        case WEFT_FV_LIST: {
-            /* Keep the first item, the most preferred, and drop the rest. */
-            fvalue first = v->u.list.items[0];
-            for (size_t j = 1; j < v->u.list.n; j++)
-                fvalue_clear(&v->u.list.items[j]);
-            free(v->u.list.items);
-            *v = first;
-            break;
-        }
-        default:
-            break;
-        }
-    }
-    return c;
-}
-
-WEFT_API bool weft_format_is_fixed(const weft_format *fmt)
-{
-    if (!fmt || strcmp(fmt->media, "any") == 0)
-        return false;
-    for (size_t i = 0; i < fmt->n; i++)
-        if (is_range(&fmt->fields[i].v) ||
-            fmt->fields[i].v.type == WEFT_FV_LIST)
-            return false;
-    return true;
 }
 
 /* --------------------------------------------------------------- getters */
@@ -1644,7 +1043,7 @@ WEFT_API const char *weft_format_field_name(const weft_format *fmt, size_t i)
 WEFT_API weft_fvalue_type weft_format_field_type(const weft_format *fmt,
                                                  const char *name)
 {
-    const field *f = fmt && name ? find_field(fmt, name) : NULL;
+    const field *f = fmt && name ? weft__find_field(fmt, name) : NULL;
     return f ? f->v.type : WEFT_FV_NONE;
 }
 
@@ -1653,7 +1052,7 @@ static int get_field(const weft_format *fmt, const char *name, void *v,
 {
     if (!fmt || !name || !v)
         return WEFT_EINVAL;
-    const field *f = find_field(fmt, name);
+    const field *f = weft__find_field(fmt, name);
     *out = f ? &f->v : NULL;
     return f ? 0 : WEFT_ENOENT;
 }
@@ -1737,7 +1136,7 @@ WEFT_API int weft_format_get_shape(const weft_format *fmt, int32_t *ndim,
 
 WEFT_API weft_format *weft_format_new(const char *media)
 {
-    return is_media(media) ? format_alloc(media) : NULL;
+    return is_media(media) ? weft__format_alloc(media) : NULL;
 }
 
 /* Set field @name to @v, taking ownership of @v even on failure. */
@@ -1747,16 +1146,16 @@ static int set_field(weft_format *fmt, const char *name, fvalue *v)
 
     for (size_t i = 0; i < fmt->n; i++) {
         if (strcmp(fmt->fields[i].name, name) == 0) {
-            fvalue_clear(&fmt->fields[i].v);
+            weft__fvalue_clear(&fmt->fields[i].v);
             fmt->fields[i].v = *v;
             return 0;
         }
     }
-    if (!(dup = dup_s(name))) {
-        fvalue_clear(v);
+    if (!(dup = weft__dup_s(name))) {
+        weft__fvalue_clear(v);
         return WEFT_ENOMEM;
     }
-    return append_field(fmt, dup, v);
+    return weft__append_field(fmt, dup, v);
 }
 
 /* Scalar setters may not touch `shape`, which always holds a shape. */
@@ -1787,7 +1186,7 @@ WEFT_API int weft_format_set_string(weft_format *fmt, const char *name,
     fvalue f = { .type = WEFT_FV_STRING };
     if (!scalar_name_ok(fmt, name) || !v)
         return WEFT_EINVAL;
-    if (!(f.u.s = dup_s(v)))
+    if (!(f.u.s = weft__dup_s(v)))
         return WEFT_ENOMEM;
     return set_field(fmt, name, &f);
 }
@@ -1822,8 +1221,8 @@ WEFT_API int weft_format_set_shape(weft_format *fmt, int32_t ndim,
             const char *nm = names ? names[i] : NULL;
             f.u.shape.dims[i].size = dims[i];
             if (dims[i] == -1 && nm && strcmp(nm, "*") != 0 &&
-                !(f.u.shape.dims[i].name = dup_s(nm))) {
-                fvalue_clear(&f);
+                !(f.u.shape.dims[i].name = weft__dup_s(nm))) {
+                weft__fvalue_clear(&f);
                 return WEFT_ENOMEM;
             }
         }
@@ -1838,7 +1237,7 @@ WEFT_API int weft_format_remove(weft_format *fmt, const char *name)
     for (size_t i = 0; i < fmt->n; i++) {
         if (strcmp(fmt->fields[i].name, name) == 0) {
             free(fmt->fields[i].name);
-            fvalue_clear(&fmt->fields[i].v);
+            weft__fvalue_clear(&fmt->fields[i].v);
             memmove(&fmt->fields[i], &fmt->fields[i + 1],
                     (fmt->n - i - 1) * sizeof *fmt->fields);
             fmt->n--;

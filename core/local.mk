@@ -8,6 +8,8 @@ core_libweft_la_SOURCES = \
 	core/memory.c \
 	core/memory.h \
 	core/format.c \
+	core/format-ops.c \
+	core/format-private.h \
 	core/prop.c \
 	core/registry.c \
 	core/node.c \

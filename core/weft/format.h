@@ -13,10 +13,10 @@
  *
  * Field values: integers, floats, strings (bare words or "quoted" with C
  * escapes), booleans (true/false), integer or float ranges `[lo,hi]`, lists
- * of alternatives `{a,b,c}`, and for the field `shape` a dimension list
- * `<d0,d1,...>` written as `shape=[T,13]`: each dimension is an integer, a
- * named free dimension (`T`: any size, fixed only at run time) or `*`
- * (anything). `shape=*` accepts any rank. The media type `any` accepts any
+ * of alternatives `{a,b,c}`. The field `shape` holds a dimension list,
+ * written `[d0,d1,...]` (as in `shape=[T,13]`): each dimension is an
+ * integer, a named free dimension (`T`: any size, fixed only at run time) or
+ * `*` (anything). `shape=*` accepts any rank. The media type `any` accepts any
  * format.
  *
  * A field absent from a format does not constrain it. Intersecting two

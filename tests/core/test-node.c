@@ -3,6 +3,7 @@
  * defaults and errors, negotiation, readiness, end of stream, errors,
  * flush, counters and the fake clock. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -9,7 +9,7 @@
  * value against descriptors of every type, and printed values must read
  * back to the same text.
  *
- *   clang -g -fsanitize=fuzzer,address,undefined -Icore core/format.c \
+ *   clang -g -fsanitize=fuzzer,address,undefined -Icore core/format.c core/format-ops.c \
  *       core/prop.c tests/fuzz/fuzz-format.c -lm -o /tmp/fuzz-format
  *   /tmp/fuzz-format -max_total_time=300 /tmp/fmtcorpus
  */
