@@ -21,3 +21,20 @@ plugins_core_la_SOURCES = \
 plugins_core_la_CFLAGS = $(AM_CFLAGS)
 plugins_core_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_core_la_LIBADD = core/libweft.la -lm
+
+# mfcc: MFCC and log mel filterbank features (mfcc, fbank).
+plugin_LTLIBRARIES += plugins/mfcc.la
+plugins_mfcc_la_SOURCES = \
+	plugins/mfcc/plugin.c \
+	plugins/mfcc/mfcc-plugin.h \
+	plugins/mfcc/mfcc.c \
+	plugins/mfcc/fbank.c \
+	plugins/mfcc/feat-node.c \
+	plugins/mfcc/feat.h \
+	plugins/mfcc/feat-internal.h \
+	plugins/mfcc/feat-plan.c \
+	plugins/mfcc/feat-compute.c \
+	plugins/mfcc/feat-stream.c
+plugins_mfcc_la_CFLAGS = $(AM_CFLAGS)
+plugins_mfcc_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+plugins_mfcc_la_LIBADD = core/libweft.la -lm

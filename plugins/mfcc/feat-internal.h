@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * feat-internal.h: the plan's layout, shared by the files of the feature
+ * pipeline. Internal to the mfcc plugin.
+ */
+#ifndef WEFT_PLUGIN_MFCC_FEAT_INTERNAL_H
+#define WEFT_PLUGIN_MFCC_FEAT_INTERNAL_H
+
+#include <weft/common.h>
+
+#include "feat.h"
+
+#define FEAT_MAX_DELTAS 2
+#define FEAT_MAX_DELTA_TAPS 41
+
+struct feat_plan {
+    feat_opts o;
+    double rate;
+    int64_t win_len;   /* window length (samples) */
+    int64_t fl;        /* frame span (samples): win_len, or n_fft centred */
+    int64_t shift, nfft, nbins, nmel, nceps, first;
+    int64_t base_dim, static_dim, dim;
+    bool needs_finish, pow2;
+    float log_floor, log_energy_floor;
+    /* Tables in double: the per-frame work runs in double (feat-compute.c). */
+    double *window;                    /* fl */
+    double *tw_re, *tw_im;             /* exp(-2 pi i j / (nfft/2)) */
+    double *post_re, *post_im;         /* exp(-2 pi i k / nfft) */
+    double *dft_cos, *dft_sin;         /* [nbins, fl] when not a power of 2 */
+    int64_t *mel_lo, *mel_len, *mel_off;
+    double *mel_w;
+    double *dct;                       /* [nceps, nmel], lifter folded in */
+    int64_t delta_n[FEAT_MAX_DELTAS + 1];
+    float delta_scale[FEAT_MAX_DELTAS + 1][FEAT_MAX_DELTA_TAPS];
+};
+
+#endif /* WEFT_PLUGIN_MFCC_FEAT_INTERNAL_H */
