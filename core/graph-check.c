@@ -151,8 +151,12 @@ static int negotiate_node(weft_graph *g, uint32_t v)
     weft_node *n = gn->node;
     int rc = 0;
     weft_format **in = calloc(n->n_in + 1, sizeof *in);
-    if (!in)
+    size_t *first_in = calloc(n->n_in + 1, sizeof *first_in);
+    if (!in || !first_in) {
+        free(in);
+        free(first_in);
         return WEFT_ENOMEM;
+    }
     for (size_t i = 0; i < g->n_edges; i++) {
         weft__edge *e = &g->edges[i];
         if (e->dst != v)
@@ -169,12 +173,36 @@ static int negotiate_node(weft_graph *g, uint32_t v)
         weft_format *x =
             weft_format_intersect(produced, n->in_tmpl[e->dst_port], why,
                                   sizeof why);
-        /* Several links into one (MULTI) input must also agree. */
+        /* Several links into one (MULTI) input: a port that accepts `any`
+         * takes them as they come (its node sees `any`); any other port
+         * needs them to agree, and the message names both producers. */
         if (x && in[e->dst_port]) {
-            weft_format *y = weft_format_intersect(x, in[e->dst_port], why,
+            weft_format *y = weft_format_intersect(in[e->dst_port], x, why,
                                                    sizeof why);
+            if (!y && weft_format_is_any(n->in_tmpl[e->dst_port])) {
+                y = weft_format_copy(n->in_tmpl[e->dst_port]);
+            } else if (!y) {
+                const weft__edge *f = &g->edges[first_in[e->dst_port]];
+                const weft__gnode *fu = &g->nodes[f->src];
+                char *a = weft_format_to_string(in[e->dst_port]);
+                char *b = weft_format_to_string(x);
+                weft__graph_diag(
+                    g, WEFT_DIAG_ERROR, edge_loc(&g->edges[i]), why,
+                    "`%s.%s` and `%s.%s` both feed `%s.%s` but produce "
+                    "different formats: `%s` and `%s`",
+                    fu->name, fu->node->out_desc[f->src_port]->name, up->name,
+                    od->name, gn->name, id->name, a ? a : "?", b ? b : "?");
+                free(a);
+                free(b);
+                weft_format_free(x);
+                gn->failed = true;
+                rc = WEFT_EFORMAT;
+                goto out;
+            }
             weft_format_free(x);
             x = y;
+        } else if (x) {
+            first_in[e->dst_port] = i;
         }
         if (!x) {
             char *ps = weft_format_to_string(produced);
@@ -215,6 +243,7 @@ out:
     for (uint32_t p = 0; p < n->n_in; p++)
         weft_format_free(in[p]);
     free(in);
+    free(first_in);
     return rc;
 }
 

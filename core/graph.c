@@ -492,7 +492,7 @@ int weft_graph_wait(weft_graph *g, int64_t timeout_ns)
     if (!g || !g->sched)
         return WEFT_ESTATE;
     int rc = weft__sched_wait(g, timeout_ns);
-    if (rc != WEFT_ETIMEDOUT)
+    if (rc != WEFT_ETIMEDOUT && rc != WEFT_ESTATE)
         g->state = WEFT__GRAPH_DONE;
     return rc;
 }

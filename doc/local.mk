@@ -2,9 +2,14 @@
 # the tarball.
 dist_man_MANS += \
 	doc/man/weft.1 \
-	doc/man/weft-inspect.1
+	doc/man/weft-inspect.1 \
+	doc/man/weft-check.1 \
+	doc/man/weft-fmt.1 \
+	doc/man/weft-dot.1 \
+	doc/man/weft-graph.5
 
 EXTRA_DIST += \
 	doc/plugin-guide.md \
 	doc/performance.md \
-	doc/api-changes.md
+	doc/api-changes.md \
+	doc/graph-language.md

@@ -16,6 +16,9 @@ typedef struct command {
 
 static const command commands[] = {
     {"inspect", cmd_inspect, "list plugins and classes, or describe one"},
+    {"check", cmd_check, "check a graph file and report every problem"},
+    {"fmt", cmd_fmt, "print a graph file in canonical form (-w: rewrite)"},
+    {"dot", cmd_dot, "draw a graph file as Graphviz DOT"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

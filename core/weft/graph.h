@@ -99,7 +99,8 @@ WEFT_API void weft_graph_free(weft_graph *g);
 WEFT_API int weft_graph_parse_file(const weft_registry *reg, const char *path,
                                    const char *const *overrides,
                                    weft_graph **out);
-/** The same for graph text in memory; @name labels diagnostics. */
+/** The same for graph text in memory; @name labels diagnostics, and `use`
+ * paths resolve against the current directory, then WEFT_GRAPH_PATH. */
 WEFT_API int weft_graph_parse_string(const weft_registry *reg,
                                      const char *text, const char *name,
                                      const char *const *overrides,
@@ -173,6 +174,28 @@ typedef struct weft_edge_info {
 WEFT_API size_t weft_graph_n_edges(const weft_graph *g);
 WEFT_API int weft_graph_edge(const weft_graph *g, size_t i,
                              weft_edge_info *out);
+
+/* ------------------------------------------------------------ text */
+
+/**
+ * weft_graph_format: the canonical form of graph text @text (labelled
+ * @name in diagnostics): statements in their order, one per line, aligned,
+ * comments kept. Only the syntax is read: classes need not exist.
+ * @out: (transfer full) the formatted text on success. @diags: (transfer
+ * full) on failure, the syntax errors rendered as weft_graph_render_diags
+ * does (may be NULL). Returns 0, WEFT_EPARSE or WEFT_ENOMEM. [any-thread]
+ */
+WEFT_API int weft_graph_format(const char *text, const char *name, char **out,
+                               char **diags);
+
+/**
+ * weft_graph_to_dot: Graphviz DOT for @g: nodes labelled with name, class
+ * and the properties that differ from their defaults, edges labelled with
+ * their negotiated format (after a clean weft_graph_check), the nodes of
+ * each subgraph instance ("asr/feat") in a cluster. (transfer full), NULL
+ * when out of memory. [control]
+ */
+WEFT_API char *weft_graph_to_dot(const weft_graph *g);
 
 /* ------------------------------------------------------------ running */
 

@@ -44,7 +44,18 @@ static const weft_node_class merge_sink = {.struct_size = sizeof merge_sink,
                                                     WEFT_NODE_ANY_INPUT,
                                            .inputs = multi_in,
                                            .process = drop};
-static const weft_node_class *const classes[] = {&pcm_sink, &merge_sink, NULL};
+static const weft_port_desc pcm_multi_in[] = {
+    WEFT_PORT_F("in", "audio/pcm", WEFT_PORT_MULTI, "Audio, merged."),
+    WEFT_PORT_END};
+static const weft_node_class pcm_merge = {.struct_size = sizeof pcm_merge,
+                                          .name = "test.pcmmerge",
+                                          .summary = "Merging audio sink",
+                                          .flags = WEFT_NODE_SINK |
+                                                   WEFT_NODE_ANY_INPUT,
+                                          .inputs = pcm_multi_in,
+                                          .process = drop};
+static const weft_node_class *const classes[] = {&pcm_sink, &merge_sink,
+                                                 &pcm_merge, NULL};
 static const weft_plugin_desc desc = {WEFT_ABI_VERSION, sizeof desc, "test",
                                       "1", "LGPL-2.1-or-later", "Test classes",
                                       classes, NULL, NULL};
@@ -221,8 +232,27 @@ START_TEST(fan_in_and_fan_out)
     weft_graph_add_node(g, "m", "test.merge");
     weft_graph_link(g, "s1", NULL, "m", NULL, NULL);
     weft_graph_link(g, "s2", NULL, "m", NULL, NULL);
-    /* Two producers into one port must agree on a format. */
+    /* A port that accepts `any` takes different formats from its links. */
+    ck_assert_int_eq(weft_graph_check(g), 0);
+    weft_graph_free(g);
+
+    g = weft_graph_new(reg);
+    weft_graph_add_node(g, "a", "test.src");
+    weft_graph_set_prop(g, "a", "kind", "audio");
+    weft_graph_add_node(g, "b", "test.src");
+    weft_graph_set_prop(g, "b", "kind", "audio");
+    weft_graph_set_prop(g, "b", "rate", "8000");
+    weft_graph_add_node(g, "m", "test.pcmmerge");
+    weft_graph_link(g, "a", NULL, "m", NULL, NULL);
+    weft_graph_link(g, "b", NULL, "m", NULL, NULL);
+    /* Any other port needs its producers to agree; both are named. */
     ck_assert_int_eq(weft_graph_check(g), WEFT_EFORMAT);
+    ck_assert(has_diag(g, WEFT_DIAG_ERROR,
+                       "`a.out` and `b.out` both feed `m.in` but produce "
+                       "different formats: `audio/pcm rate=16000 channels=1 "
+                       "dtype=f32` and `audio/pcm rate=8000 channels=1 "
+                       "dtype=f32`",
+                       "rate: 16000 vs 8000"));
     weft_graph_free(g);
 }
 END_TEST
