@@ -3,3 +3,9 @@
 check_PROGRAMS += bench/bench-gemm
 bench_bench_gemm_SOURCES = bench/gemm.c
 bench_bench_gemm_LDADD = kernels/libweft-kernels.la
+
+# Per-hop overhead of the scheduler against GStreamer (issue 4): run
+# `WEFT_PLUGIN_PATH=plugins/.libs bench/hop` from the build folder.
+check_PROGRAMS += bench/hop
+bench_hop_SOURCES = bench/hop.c
+bench_hop_LDADD = core/libweft.la

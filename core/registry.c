@@ -47,9 +47,19 @@ const char *weft_registry_default_dir(void)
     return WEFT_PLUGIN_DIR;
 }
 
+/* The scheduler's app.src/app.sink (core/sched/app.c). */
+extern const weft_plugin_desc weft__app_plugin;
+static int add(weft_registry *reg, const weft_plugin_desc *desc,
+               const char *path, void *handle);
+
 weft_registry *weft_registry_new(void)
 {
-    return calloc(1, sizeof(weft_registry));
+    weft_registry *reg = calloc(1, sizeof(weft_registry));
+    if (reg && add(reg, &weft__app_plugin, "(built in)", NULL) < 0) {
+        weft_registry_free(reg);
+        return NULL;
+    }
+    return reg;
 }
 
 void weft_registry_free(weft_registry *reg)

@@ -8,6 +8,9 @@ EXTRA_DIST += \
 	examples/plugin-gain/gain.c \
 	examples/plugin-gain/gain.map \
 	examples/plugin-gain/test-gain.c \
+	examples/embed/README.md \
+	examples/embed/Makefile \
+	examples/embed/embed.c \
 	tests/install-example.sh
 
 TESTS += tests/install-example.sh

@@ -4,7 +4,8 @@
 # install-example.sh: what a plugin author does, end to end. Install Weft
 # into a temporary DESTDIR, build examples/plugin-gain against it with
 # nothing but its pkg-config file, run the example's harness test, and check
-# that the installed `weft` loads the plugin and describes it.
+# that the installed `weft` loads the plugin and describes it. Then build
+# and run examples/embed, a program embedding a graph, the same way.
 #
 # Runs from `make check` (which exports abs_top_builddir/abs_top_srcdir) or
 # by hand from the top build folder. The source tree is only read, so it
@@ -97,5 +98,16 @@ out=$(WEFT_PLUGIN_PATH=$plugindir "$weft" inspect 2>&1) ||
 echo "$out"
 grep -Eq '(^|[^[:alnum:]_.])gain([^[:alnum:]_.]|$)' <<<"$out" ||
     fail "weft inspect does not list the plugin gain"
+
+# 6. The embedding example (examples/embed): a program that runs a graph
+# built from a string, feeding it through app.src and reading app.sink.
+em=$tmp/embed
+mkdir "$em"
+for f in Makefile embed.c; do
+    cp "$abs_top_srcdir/examples/embed/$f" "$em/"
+done
+chmod u+w "$em"/*
+WEFT_PLUGIN_PATH=$plugindir make -C "$em" CC="${cc:-cc}${san:+ $san}" check ||
+    fail "building or running the embedding example failed"
 
 echo "install-example: ok"

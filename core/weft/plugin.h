@@ -19,9 +19,11 @@
  *                            never concurrent with process.
  *     fini        [control]  free everything; called even if init failed.
  *
- * Plugins never create threads: the scheduler owns them. A live source
- * (WEFT_NODE_LIVE) has process called on a thread of its own where it may
- * block in a device read; the core calls unblock from another thread when
+ * Callbacks must not call the graph API (weft/graph.h, weft/run.h) on the
+ * graph that runs them: stopping, flushing or waiting from inside a node
+ * deadlocks. Plugins never create threads: the scheduler owns them. A live
+ * source (WEFT_NODE_LIVE) has process called on a thread of its own where
+ * it may block in a device read; the core calls unblock from another thread when
  * it must stop.
  *
  * ABI rules: descriptor structs start with struct_size (or abi_version) and

@@ -31,7 +31,11 @@ WEFT_BEGIN_DECLS
 
 typedef struct weft_registry weft_registry;
 
-/** A new, empty registry. (transfer full) or NULL. [control] */
+/**
+ * A new registry holding only the built-in plugin "app" (classes app.src
+ * and app.sink, through which a program feeds and drains a graph; see
+ * weft/run.h). (transfer full) or NULL. [control]
+ */
 WEFT_API weft_registry *weft_registry_new(void);
 /** Unload every plugin (their fini run) and free. NULL-safe. [control] */
 WEFT_API void weft_registry_free(weft_registry *reg);

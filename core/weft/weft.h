@@ -14,6 +14,8 @@
  *   weft/plugin.h    the plugin ABI (all a plugin needs)
  *   weft/registry.h  loading plugins, finding node classes
  *   weft/harness.h   driving one node in tests
+ *   weft/graph.h     building, checking and running graphs
+ *   weft/run.h       run statistics, progress, app sources and sinks
  *
  * Example: load the installed plugins and run one `identity` node by hand
  * (build with `cc demo.c $(pkg-config --cflags --libs weft-1)`):
@@ -57,5 +59,6 @@
 #include <weft/plugin.h>
 #include <weft/prop.h>
 #include <weft/registry.h>
+#include <weft/run.h>
 
 #endif /* WEFT_WEFT_H */
