@@ -162,8 +162,10 @@ void weft__node_set_io(weft_node *n, const weft__node_io *io, void *ctx)
 
 int weft__node_init(weft_node *n)
 {
+    /* Optional properties without a default (strings, paths, lists) may
+     * stay unset: their getters return NULL. */
     for (size_t i = 0; i < n->n_props; i++)
-        if (!n->values[i])
+        if (!n->values[i] && (n->prop_desc[i]->flags & WEFT_PROP_REQUIRED))
             return weft__node_fail(n, WEFT_EINVAL,
                                    "property '%s' is required and not set",
                                    n->prop_desc[i]->name);

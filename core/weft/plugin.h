@@ -121,10 +121,13 @@ typedef struct weft_port_desc {
                WEFT_PROP_HAS_MIN | WEFT_PROP_HAS_MAX, d)
 #define WEFT_PROP_STRING(n, def, d) \
     WEFT_PROP_(WEFT_PROP_STRING, n, def, 0, 0, NULL, NULL, 0, 0, d)
-/** A file name; def may be NULL with WEFT_PROP_REQUIRED via _F variants. */
+/** A file name; a NULL default makes it required. */
 #define WEFT_PROP_PATH(n, def, d) \
     WEFT_PROP_(WEFT_PROP_PATH, n, def, 0, 0, NULL, NULL, 0, \
                (def) ? 0 : WEFT_PROP_REQUIRED, d)
+/** An optional file name with no default: unset, its getter gives NULL. */
+#define WEFT_PROP_PATH_OPTIONAL(n, d) \
+    WEFT_PROP_(WEFT_PROP_PATH, n, NULL, 0, 0, NULL, NULL, 0, 0, d)
 /** Enum of the NULL-terminated @choices. */
 #define WEFT_PROP_ENUM(n, def, choices, d) \
     WEFT_PROP_(WEFT_PROP_ENUM, n, def, 0, 0, NULL, choices, 0, 0, d)

@@ -6,10 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct text_file {
     char *path;
     FILE *fp;
+    bool append, closed;
 } text_file;
 
 static int text_file_init(weft_node *node)
@@ -22,9 +24,29 @@ static int text_file_init(weft_node *node)
     weft_node_set_priv(node, s);
     if (!(s->path = core_path(node, "path")))
         return WEFT_EINVAL;
+    s->append = append;
+    /* The file is opened when the first data arrives, not here: init also
+     * runs for `weft check`, which must not truncate anybody's file. The
+     * folder is checked now so that a typo still fails before running. */
+    char *dir = strdup(s->path);
+    if (!dir)
+        return weft_node_error(node, WEFT_ENOMEM, "out of memory");
+    char *slash = strrchr(dir, '/');
+    const char *d = slash ? (slash == dir ? "/" : (*slash = '\0', dir)) : ".";
+    int ok = access(d, W_OK) == 0;
+    int err = errno;
+    free(dir);
+    if (!ok)
+        return weft_node_error(node, WEFT_EIO, "%s: cannot write there: %s",
+                               s->path, strerror(err));
+    return 0;
+}
+
+static int open_file(weft_node *node, text_file *s)
+{
     /* "e": close on exec, so programs the graph may spawn do not inherit
      * the descriptor. */
-    s->fp = fopen(s->path, append ? "ae" : "we");
+    s->fp = fopen(s->path, s->append ? "ae" : "we");
     if (!s->fp)
         return weft_node_error(node, WEFT_EIO, "%s: cannot open: %s", s->path,
                                strerror(errno));
@@ -36,8 +58,10 @@ static weft_flow text_file_process(weft_node *node)
     text_file *s = weft_node_priv(node);
     int ret;
 
-    if (!s->fp)
+    if (s->closed)
         return WEFT_FLOW_EOS; /* already closed at end of stream */
+    if (!s->fp && open_file(node, s) < 0)
+        return WEFT_FLOW_ERROR;
     for (;;) {
         weft_buf *b = NULL;
         weft_flow f = weft_node_pop(node, 0, &b);
@@ -71,6 +95,7 @@ static weft_flow text_file_process(weft_node *node)
     /* Close at end of stream to learn about late write errors (NFS). */
     ret = fclose(s->fp);
     s->fp = NULL;
+    s->closed = true;
     if (ret != 0) {
         weft_node_error(node, WEFT_EIO, "%s: write error: %s", s->path,
                         strerror(errno));

@@ -259,6 +259,36 @@ static weft_node_class count_class = {
     .process = count_process,
 };
 
+static weft_flow eos_only(weft_node *n)
+{
+    (void)n;
+    return WEFT_FLOW_EOS;
+}
+
+START_TEST(optional_property_may_stay_unset)
+{
+    static const weft_port_desc out[] = {WEFT_PORT("out", "text", "T."),
+                                         WEFT_PORT_END};
+    static const weft_prop_desc props[] = {
+        WEFT_PROP_PATH_OPTIONAL("lexicon", "An optional word list."),
+        WEFT_PROP_PATH("model", "m.bin", "A model."), WEFT_PROP_END};
+    static const weft_node_class c = {.struct_size = sizeof c,
+                                      .name = "test.optional",
+                                      .flags = WEFT_NODE_SOURCE,
+                                      .outputs = out,
+                                      .props = props,
+                                      .process = eos_only};
+    weft_harness *h;
+    ck_assert_int_eq(weft_harness_new_class(&c, &h), 0);
+    ck_assert_int_eq(weft_harness_start(h), 0);
+    ck_assert_ptr_null(weft_node_prop(weft_harness_node(h), "lexicon"));
+    ck_assert_ptr_null(weft_node_prop_string(weft_harness_node(h), "lexicon"));
+    ck_assert_str_eq(weft_node_prop_string(weft_harness_node(h), "model"),
+                     "m.bin");
+    weft_harness_free(h);
+}
+END_TEST
+
 START_TEST(source_and_required_property)
 {
     memcpy(count_props_required, count_props, sizeof count_props);
@@ -329,6 +359,7 @@ int main(void)
     tcase_add_test(tc, process_error_stops);
     tcase_add_test(tc, flush_drops_state);
     tcase_add_test(tc, source_and_required_property);
+    tcase_add_test(tc, optional_property_may_stay_unset);
     tcase_add_test(tc, shared_objects_are_built_once);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
