@@ -9,3 +9,13 @@ bench_bench_gemm_LDADD = kernels/libweft-kernels.la
 check_PROGRAMS += bench/hop
 bench_hop_SOURCES = bench/hop.c
 bench_hop_LDADD = core/libweft.la
+
+# bench/ctc: Weft's CTC beam search vs pyctcdecode and flashlight-text
+# (bench/ctc/run.py drives it; figures in doc/performance.md).
+check_PROGRAMS += bench/ctc/bench-ctc
+bench_ctc_bench_ctc_SOURCES = bench/ctc/bench-ctc.c $(CTC_CORE_SOURCES) \
+	plugins/core/npy.c plugins/core/npy.h
+bench_ctc_bench_ctc_CFLAGS = $(AM_CFLAGS) -O2 -I$(top_srcdir)/plugins/ctc \
+	-I$(top_srcdir)/plugins/core
+bench_ctc_bench_ctc_LDADD = -lm
+EXTRA_DIST += bench/ctc/run.py

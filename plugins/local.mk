@@ -38,3 +38,25 @@ plugins_mfcc_la_SOURCES = \
 plugins_mfcc_la_CFLAGS = $(AM_CFLAGS)
 plugins_mfcc_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_mfcc_la_LIBADD = core/libweft.la -lm
+
+# ctc: CTC decoders (greedy, prefix beam search with lexicon, n-gram LM,
+# command grammar, hotwords). The modules depend only on libc, so tests,
+# bench/ctc and the fuzzers compile them in (CTC_CORE_SOURCES).
+CTC_CORE_SOURCES = \
+	plugins/ctc/ctc.h \
+	plugins/ctc/vocab.c \
+	plugins/ctc/lexicon.c \
+	plugins/ctc/lm.c \
+	plugins/ctc/grammar.c \
+	plugins/ctc/decoder.c
+plugin_LTLIBRARIES += plugins/ctc.la
+plugins_ctc_la_SOURCES = \
+	$(CTC_CORE_SOURCES) \
+	plugins/ctc/plugin.c \
+	plugins/ctc/node.c \
+	plugins/ctc/node.h \
+	plugins/ctc/beam.c \
+	plugins/ctc/greedy.c
+plugins_ctc_la_CFLAGS = $(AM_CFLAGS)
+plugins_ctc_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+plugins_ctc_la_LIBADD = core/libweft.la -lm

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * node.h: what the ctc plugin's node classes share: the shared model
+ * (tokens, lexicon, LM, grammar: loaded once per distinct set of files and
+ * parameters through weft_shared_acquire, so many streams share one copy),
+ * the input checks, and turning hypotheses into text buffers.
+ */
+#ifndef WEFT_PLUGIN_CTC_NODE_H
+#define WEFT_PLUGIN_CTC_NODE_H
+
+#include <weft/plugin.h>
+
+#include "ctc.h"
+
+extern const weft_node_class ctc_greedy_class;
+extern const weft_node_class ctc_beam_class;
+
+/* Read-only, shared between nodes. */
+typedef struct ctc_shared {
+    ctc_vocab *vocab;
+    ctc_lexicon *lexicon;  /* from `lexicon`, or the grammar's words */
+    ctc_lm *lm;
+    ctc_grammar *grammar;
+    int lm_cache_state;    /* see ctc_lm_load */
+} ctc_shared;
+
+/* Per-node common state: the input side and the output timing. */
+typedef struct ctc_io {
+    ctc_shared *sh;
+    bool logits;           /* input = logits: apply log-softmax */
+    double frame_rate;     /* property; 0: from buffer durations */
+    double partial_s;      /* partial interval in seconds; 0: off */
+    int64_t frame_ns;      /* per frame, 0 while unknown */
+    int64_t seg_pts;       /* first buffer's pts, WEFT_TIME_NONE if unset */
+    uint64_t segment;
+    bool in_segment;       /* a buffer of the current segment was seen */
+    bool emitted_any;      /* a final result went out */
+    int64_t last_partial;  /* frame count at the last partial */
+    float *scratch;        /* log-softmax copy */
+    size_t scratch_cap;
+    char err[CTC_ERRLEN];
+} ctc_io;
+
+/**
+ * ctc_io_init [control]: read the common properties (tokens, blank,
+ * delimiter, input, frame_rate, partial_interval and, when @full, lexicon,
+ * lm, lm_cache, grammar) and acquire the shared model.
+ */
+int ctc_io_init(weft_node *node, ctc_io *io, bool full);
+void ctc_io_fini(ctc_io *io);
+
+/** Negotiate [control]: check the input format against the vocabulary. */
+int ctc_io_negotiate(weft_node *node, const ctc_io *io,
+                     const weft_format *const *in);
+
+/**
+ * ctc_io_frames [worker]: validate @b and return its log-probabilities
+ * ((transfer none): the buffer's data or the scratch copy), with *t frames
+ * and *stride floats per row. Starts the segment's timing. NULL after
+ * weft_node_error().
+ */
+const float *ctc_io_frames(weft_node *node, ctc_io *io, const weft_buf *b,
+                           int64_t *t, int64_t *stride);
+
+/** Whether a partial is due after @frames frames of the segment. */
+bool ctc_io_partial_due(weft_node *node, ctc_io *io, int64_t frames);
+
+/**
+ * ctc_io_push [worker]: push @h (may be NULL: an empty text) on output
+ * @port ("out" 0, "partial" 1) as a text buffer with per-word token scores
+ * (confidence, start/end times); @final sets segment-end and ends the
+ * segment's timing. @r (may be NULL) gives the n-best for metadata.
+ */
+weft_flow ctc_io_push(weft_node *node, ctc_io *io, uint32_t port,
+                      const ctc_hyp *h, const ctc_result *r, int64_t frames,
+                      bool final);
+
+/** Common documentation fragments. */
+#define CTC_DOC_INPUT                                                        \
+    "Input: `tensor dtype=f32 shape=[T,V]`, one row per frame, V the "       \
+    "number of tokens in `tokens`; log-probabilities, or logits with "       \
+    "`input = logits` (log-softmax is applied per frame). A producer may "   \
+    "name its vocabulary in the format's `vocab` field: the string "         \
+    "\"fnv1a64:\" and 16 hex digits of the 64-bit FNV-1a hash of the "       \
+    "tokens file (its tokens joined by \\n with a final \\n). When "     \
+    "present it must match this node's tokens file, and a fixed V must "    \
+    "match its token count, so a mismatch fails at `weft check`. NaN or "   \
+    "+inf in the input is an error naming the frame and token.\n\n"
+
+#define CTC_DOC_OUTPUT                                                       \
+    "Output: on `out`, one `text` buffer per segment, sent when a buffer "   \
+    "flagged segment-end arrives or at end of stream (also for an empty "    \
+    "segment: T = 0 gives empty text). Its pts is the segment's first "     \
+    "frame, its per-token scores (weft_buf_tokens) give each word's byte "  \
+    "span, start and end time and a confidence in (0, 1] (the geometric "   \
+    "mean of its tokens' posteriors), and metadata holds `score`, "        \
+    "`frames`. Times come from `frame_rate`, or from the input buffers' "  \
+    "pts and duration. `partial` (optional) carries the current best "     \
+    "hypothesis, unfinished word included, every `partial_interval` "      \
+    "seconds of input while a segment is in progress.\n\n"
+
+#define CTC_PROPS_COMMON                                                     \
+    WEFT_PROP_PATH("tokens", NULL,                                           \
+                   "The acoustic model's tokens, one a line, in output "     \
+                   "order (line i is class i)."),                           \
+    WEFT_PROP_INT("blank", "0", 0, 1000000, NULL,                            \
+                  "Index of the CTC blank token."),                         \
+    WEFT_PROP_STRING("delimiter", "|",                                       \
+                     "The word delimiter token (wav2vec2's '|'); empty for " \
+                     "none, making the whole segment one word."),           \
+    WEFT_PROP_ENUM("input", "logprobs", ctc_input_choices,                   \
+                   "What the tensor holds: log-probabilities or logits."),  \
+    WEFT_PROP_FLOAT("frame_rate", "0", 0, 1e6, "Hz",                         \
+                    "Frames per second, for word times; 0 takes them from " \
+                    "the input buffers' pts and duration."),                \
+    WEFT_PROP_FLOAT("partial_interval", "0.5", 0, 3600, "s",                 \
+                    "Seconds of input between partial results; 0 turns "    \
+                    "them off. Without frame timing, one per input buffer.")
+
+extern const char *const ctc_input_choices[];
+
+#endif /* WEFT_PLUGIN_CTC_NODE_H */
