@@ -2,7 +2,8 @@
 /*
  * mfcc-driver: times Weft's feature pipeline (the mfcc plugin's DSP, the
  * code the node runs) on a raw f32 file, Kaldi preset, one thread, fed in
- * 1 s chunks as the node would be. Prints seconds, frames and a checksum.
+ * 1 s chunks as the node would be. Prints seconds, frames, a checksum,
+ * the flops per frame and the instruction set the plan picked.
  * Built and run by bench/mfcc.
  */
 #include <stdio.h>
@@ -56,8 +57,8 @@ int main(int argc, char **argv)
     }
     clock_gettime(CLOCK_MONOTONIC, &ts);
     t1 = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-    printf("%.4f %lld %.6g %.0f\n", t1 - t0, (long long)total, sum,
-           feat_plan_flops_per_frame(p));
+    printf("%.4f %lld %.6g %.0f %s\n", t1 - t0, (long long)total, sum,
+           feat_plan_flops_per_frame(p), feat_plan_isa(p));
     feat_stream_free(s);
     feat_plan_free(p);
     free(rows);

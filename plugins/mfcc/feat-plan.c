@@ -337,15 +337,35 @@ static int build_fft(feat_plan *p)
 
     p->pow2 = n >= 4 && (n & (n - 1)) == 0;
     if (p->pow2) {
-        p->tw_re = malloc((size_t)(m / 2 + 1) * sizeof(double));
-        p->tw_im = malloc((size_t)(m / 2 + 1) * sizeof(double));
+        double *w;
+        p->fft_tw = malloc((size_t)(2 * m + 6) * sizeof(double));
+        p->fft_pos = malloc((size_t)m * sizeof *p->fft_pos);
         p->post_re = malloc((size_t)(m + 1) * sizeof(double));
         p->post_im = malloc((size_t)(m + 1) * sizeof(double));
-        if (!p->tw_re || !p->tw_im || !p->post_re || !p->post_im)
+        if (!p->fft_tw || !p->fft_pos || !p->post_re || !p->post_im)
             return WEFT_ENOMEM;
-        for (int64_t j = 0; j <= m / 2; j++) {
-            p->tw_re[j] = cos(2.0 * M_PI * (double)j / (double)m);
-            p->tw_im[j] = -sin(2.0 * M_PI * (double)j / (double)m);
+        /* Radix-4 stages of span m, m/4, ... (feat-compute.c's fft_inplace):
+         * their twiddles one after the other, 6 per butterfly. */
+        w = p->fft_tw;
+        for (int64_t s = m; s >= 4; s /= 4)
+            for (int64_t j = 0; j < s / 4; j++)
+                for (int r = 1; r <= 3; r++) {
+                    double a = 2.0 * M_PI * (double)(r * j) / (double)s;
+                    *w++ = cos(a);
+                    *w++ = -sin(a);
+                }
+        /* The decimation in frequency leaves bin k at a digit-reversed
+         * slot: the first stage's radix-r digit of the slot is k mod r. */
+        for (int64_t slot = 0; slot < m; slot++) {
+            int64_t k = 0, mult = 1, size = m, rest = slot;
+            while (size > 1) {
+                int64_t r = size >= 4 ? 4 : 2, sub = size / r;
+                k += rest / sub * mult;
+                rest %= sub;
+                mult *= r;
+                size = sub;
+            }
+            p->fft_pos[k] = (int32_t)slot;
         }
         for (int64_t k = 0; k <= m; k++) {
             p->post_re[k] = cos(2.0 * M_PI * (double)k / (double)n);
@@ -479,6 +499,7 @@ int feat_plan_new(const feat_opts *o, double rate, feat_plan **out, char *err,
         (o->mfcc && (ret = build_dct(p)) < 0))
         goto fail;
     delta_scales(p);
+    feat__plan_select_isa(p);
     *out = p;
     return 0;
 fail:
@@ -493,8 +514,8 @@ void feat_plan_free(feat_plan *p)
     if (!p)
         return;
     free(p->window);
-    free(p->tw_re);
-    free(p->tw_im);
+    free(p->fft_tw);
+    free(p->fft_pos);
     free(p->post_re);
     free(p->post_im);
     free(p->dft_cos);

@@ -278,26 +278,56 @@ int feat_stream_feed(feat_stream *s, const float *x, size_t n, int64_t *bad)
     float scale = (float)p->o.sample_scale, pre = (float)p->o.preemphasis;
     bool sigpre = p->o.preemph_signal && pre != 0;
 
-    for (size_t i = 0; i < n; i++)
-        if (!isfinite(x[i])) {
-            *bad = s->nfed + (int64_t)i;
-            return WEFT_EINVAL;
+    {
+        /* Test the exponent bits without an early exit, so the loop
+         * vectorises; look for the position only when one is bad. */
+        typedef uint32_t vu __attribute__((vector_size(16)));
+        vu anyv = { 0 }, e = { 0x7f800000u, 0x7f800000u, 0x7f800000u,
+                               0x7f800000u };
+        uint32_t any = 0;
+        size_t i = 0;
+        for (; i + 4 <= n; i += 4) {
+            vu u;
+            memcpy(&u, &x[i], sizeof u);
+            anyv |= (vu)((u & e) == e);
         }
+        for (; i < n; i++) {
+            uint32_t u;
+            memcpy(&u, &x[i], sizeof u);
+            any |= (u & 0x7f800000u) == 0x7f800000u;
+        }
+        any |= anyv[0] | anyv[1] | anyv[2] | anyv[3];
+        for (size_t i = 0; any && i < n; i++)
+            if (!isfinite(x[i])) {
+                *bad = s->nfed + (int64_t)i;
+                return WEFT_EINVAL;
+            }
+    }
     while (n > 0) {
         int64_t room = s->sig_cap - (s->nfed - s->sig0);
         int64_t k = (int64_t)n < room ? (int64_t)n : room;
         float *dst = s->sig + (s->nfed - s->sig0);
-        for (int64_t i = 0; i < k; i++) {
-            float v = x[i] * scale;
-            if (sigpre) {
+        if (!sigpre) {
+            typedef float vf4 __attribute__((vector_size(16)));
+            int64_t i = 0;
+            for (; i + 4 <= k; i += 4) {
+                vf4 v;
+                memcpy(&v, &x[i], sizeof v);
+                v *= scale;
+                memcpy(&dst[i], &v, sizeof v);
+            }
+            for (; i < k; i++)
+                dst[i] = x[i] * scale;
+        }
+        else
+            for (int64_t i = 0; i < k; i++) {
                 /* python_speech_features: y[0] = x[0],
                  * y[n] = x[n] - c x[n-1], over the whole signal. */
+                float v = x[i] * scale;
                 float y = s->nfed + i == 0 ? v : v - pre * s->prev;
                 s->prev = v;
-                v = y;
+                dst[i] = y;
             }
-            dst[i] = v;
-        }
         for (int64_t i = 0; i < k && s->nfed + i < p->fl; i++)
             s->head[s->head_n++] = dst[i];
         s->nfed += k;

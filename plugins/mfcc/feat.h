@@ -24,8 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Frames per batch: one per lane of the vector type in feat.c. */
-#define FEAT_LANES 8
+/* Frames per batch: one per lane of the vector type in feat-compute.c. */
+#define FEAT_LANES 4
 
 enum feat_preset { FEAT_PRESET_KALDI, FEAT_PRESET_HTK, FEAT_PRESET_LIBROSA,
                    FEAT_PRESET_PSF, FEAT_PRESET_COUNT_ };
@@ -117,6 +117,12 @@ double feat_plan_flops_per_frame(const feat_plan *p);
 void feat_plan_mel_dense(const feat_plan *p, float *out);
 /** DCT matrix [num_ceps, num_mel_bins] with the lifter folded in. */
 const double *feat_plan_dct(const feat_plan *p);
+/**
+ * The instruction set the plan's per-frame code uses ("avx2+fma" or
+ * "generic"; the environment variable WEFT_MFCC_ISA=generic forces the
+ * latter). (transfer none)
+ */
+const char *feat_plan_isa(const feat_plan *p);
 /** The window, frame_length floats. */
 const double *feat_plan_window(const feat_plan *p);
 

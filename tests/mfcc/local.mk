@@ -1,12 +1,24 @@
 # mfcc plugin: parity with the reference implementations (golden data from
 # tests/golden/make-mfcc.py), streaming, bad input.
 check_PROGRAMS += tests/mfcc/test-mfcc
+# The feature pipeline is also linked in directly, to test its dispatch.
 tests_mfcc_test_mfcc_SOURCES = tests/mfcc/test-mfcc.c \
-	plugins/core/npy.c plugins/core/npy.h
-tests_mfcc_test_mfcc_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/plugins/core
+	plugins/core/npy.c plugins/core/npy.h \
+	plugins/mfcc/feat-plan.c plugins/mfcc/feat-compute.c \
+	plugins/mfcc/feat-stream.c
+tests_mfcc_test_mfcc_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/plugins/core \
+	-I$(top_srcdir)/plugins/mfcc
 tests_mfcc_test_mfcc_LDADD = $(TEST_LIBS) -lm
 tests_mfcc_test_mfcc_DEPENDENCIES = plugins/mfcc.la plugins/core.la core/libweft.la
 TESTS += tests/mfcc/test-mfcc
+# The same suite on the baseline (non-AVX2) build of the per-frame code.
+TESTS += tests/mfcc/test-mfcc-generic.sh
+EXTRA_DIST += tests/mfcc/test-mfcc-generic.sh
+if HAVE_FFMPEG
+# graphs/features.weft end to end through `weft run`.
+TESTS += tests/mfcc/features-graph.sh
+endif
+EXTRA_DIST += tests/mfcc/features-graph.sh graphs/features.weft
 EXTRA_DIST += tests/golden/make-mfcc.py
 # The golden data, listed for make dist (regenerate this list with the data).
 EXTRA_DIST += \

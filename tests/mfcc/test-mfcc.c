@@ -3,7 +3,13 @@
  * Tests of the mfcc plugin (`mfcc`, `fbank`) through the node harness:
  * parity per preset with the reference implementations' golden data
  * (tests/golden/make-mfcc.py), bit-identical streaming for any chunking,
- * NaN/Inf samples, a wrong rate at negotiation, and an empty stream.
+ * NaN/Inf samples, a wrong rate at negotiation, and an empty stream; the
+ * per-frame code's dispatch (AVX2+FMA where the CPU has it, the baseline
+ * otherwise) and the agreement of the two builds.
+ *
+ * `test-mfcc --features PRESET IN.f32 OUT.npy` instead writes the node's
+ * output for raw f32 mono 16 kHz samples through the harness, in one
+ * buffer (tests/mfcc/features-graph.sh compares `weft run` with it).
  */
 #include <check.h>
 #include <math.h>
@@ -15,6 +21,7 @@
 #include <weft/harness.h>
 #include <weft/registry.h>
 
+#include "feat.h"
 #include "npy.h"
 
 #define GOLDEN TOP_SRCDIR "/tests/golden/mfcc"
@@ -344,7 +351,108 @@ START_TEST(test_classes_documented)
 }
 END_TEST
 
-int main(void)
+/* The per-frame code is dispatched to AVX2+FMA when the CPU has both
+ * (unless WEFT_MFCC_ISA=generic), and the two builds agree to float
+ * rounding (they differ only in FMA contraction). */
+static float *feat_all(const char *isa, const float *x, int64_t n,
+                       int64_t *rows, const char **isa_used)
+{
+    feat_opts o;
+    feat_plan *p;
+    feat_stream *s;
+    char err[256];
+    int64_t bad, dim;
+    float *out;
+
+    if (isa)
+        setenv("WEFT_MFCC_ISA", isa, 1);
+    else
+        unsetenv("WEFT_MFCC_ISA");
+    feat_opts_preset(&o, FEAT_PRESET_KALDI, true);
+    ck_assert_int_eq(feat_plan_new(&o, 16000, &p, err, sizeof err), 0);
+    ck_assert_int_eq(feat_stream_new(p, &s), 0);
+    *isa_used = feat_plan_isa(p);
+    ck_assert_int_eq(feat_stream_feed(s, x, (size_t)n, &bad), 0);
+    ck_assert_int_eq(feat_stream_end(s), 0);
+    *rows = feat_stream_ready(s);
+    dim = feat_plan_dim(p);
+    out = malloc((size_t)(*rows * dim + 1) * sizeof *out);
+    feat_stream_take(s, out, *rows);
+    feat_stream_free(s);
+    feat_plan_free(p);
+    return out;
+}
+
+START_TEST(test_isa)
+{
+    int64_t n, one, ra, rg;
+    float *x = load_npy(GOLDEN "/espeak.npy", &n, &one);
+    const char *env = getenv("WEFT_MFCC_ISA"), *ia, *ig;
+    char *saved = env ? strdup(env) : NULL;
+    float *a = feat_all(NULL, x, n, &ra, &ia);
+    float *g = feat_all("generic", x, n, &rg, &ig);
+    double worst = 0;
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        ck_assert_str_eq(ia, "avx2+fma");
+    else
+#endif
+        ck_assert_str_eq(ia, "generic");
+    ck_assert_str_eq(ig, "generic");
+    ck_assert_int_eq(ra, rg);
+    for (int64_t i = 0; i < ra * 13; i++) {
+        double e = fabs((double)a[i] - g[i]);
+        ck_assert_msg(e <= 1e-5 * (1 + fabs((double)g[i])),
+                      "%s vs generic: element %lld: %.9g vs %.9g", ia,
+                      (long long)i, a[i], g[i]);
+        worst = e > worst ? e : worst;
+    }
+    printf("isa %s vs generic: %lld rows, max abs %.2e\n", ia, (long long)ra,
+           worst);
+    if (saved)
+        setenv("WEFT_MFCC_ISA", saved, 1);
+    else
+        unsetenv("WEFT_MFCC_ISA");
+    free(saved);
+    free(a);
+    free(g);
+    free(x);
+}
+END_TEST
+
+/* --features PRESET IN.f32 OUT.npy: the node's rows for the whole file
+ * (a Check test of its own, since the harness helpers assert). */
+static const char *feat_args[3];
+
+START_TEST(test_features)
+{
+    FILE *f = fopen(feat_args[1], "rb");
+    long n;
+    float *x;
+    feats r;
+    const char *props[] = { "preset", feat_args[0], NULL };
+    char err[256];
+    int64_t shape[2];
+
+    ck_assert_msg(f && fseek(f, 0, SEEK_END) == 0 && (n = ftell(f) / 4) >= 0 &&
+                  fseek(f, 0, SEEK_SET) == 0, "%s: cannot read", feat_args[1]);
+    x = malloc((size_t)n * 4 + 4);
+    ck_assert(x && fread(x, 4, (size_t)n, f) == (size_t)n);
+    fclose(f);
+    r = run("mfcc", props, x, n, 0);
+    shape[0] = r.rows;
+    shape[1] = r.cols;
+    ck_assert_msg(npy_write_file(feat_args[2], WEFT_DTYPE_F32, 2, shape, r.d,
+                                 err, sizeof err) == 0, "%s: %s",
+                  feat_args[2], err);
+    free(r.d);
+    free(x);
+}
+END_TEST
+
+int main(int argc, char **argv)
 {
     Suite *s = suite_create("mfcc");
     TCase *tc = tcase_create("mfcc");
@@ -359,6 +467,12 @@ int main(void)
         return 1;
     }
     tcase_set_timeout(tc, 300);
+    if (argc == 5 && strcmp(argv[1], "--features") == 0) {
+        memcpy(feat_args, argv + 2, sizeof feat_args);
+        tcase_add_test(tc, test_features);
+        goto run;
+    }
+    tcase_add_test(tc, test_isa);
     tcase_add_test(tc, test_classes_documented);
     tcase_add_loop_test(tc, test_parity, 0,
                         (int)(sizeof cases / sizeof cases[0]));
@@ -368,6 +482,7 @@ int main(void)
     tcase_add_test(tc, test_wrong_rate);
     tcase_add_loop_test(tc, test_empty, 0, 2);
     tcase_add_test(tc, test_segments);
+run:
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_set_fork_status(sr, CK_NOFORK);
