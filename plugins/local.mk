@@ -60,3 +60,40 @@ plugins_ctc_la_SOURCES = \
 plugins_ctc_la_CFLAGS = $(AM_CFLAGS)
 plugins_ctc_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_ctc_la_LIBADD = core/libweft.la -lm
+
+# io: media files through FFmpeg (audio.file, audio.write, audio.dir,
+# image.file, image.dir, video.file).
+if HAVE_FFMPEG
+plugin_LTLIBRARIES += plugins/io.la
+plugins_io_la_SOURCES = \
+	plugins/io/plugin.c \
+	plugins/io/io-util.c \
+	plugins/io/io-util.h \
+	plugins/io/io-audio-dec.c \
+	plugins/io/io-image-dec.c \
+	plugins/io/audio-dir.c \
+	plugins/io/audio-file.c \
+	plugins/io/audio-write.c \
+	plugins/io/image-dir.c \
+	plugins/io/image-file.c \
+	plugins/io/video-file.c
+plugins_io_la_CFLAGS = $(AM_CFLAGS) $(FFMPEG_CFLAGS)
+plugins_io_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+plugins_io_la_LIBADD = core/libweft.la $(FFMPEG_LIBS) -lm
+endif
+
+# audio: microphone and speaker through PortAudio (audio.capture,
+# audio.playback, audio.devices).
+if HAVE_PORTAUDIO
+plugin_LTLIBRARIES += plugins/audio.la
+plugins_audio_la_SOURCES = \
+	plugins/audio/plugin.c \
+	plugins/audio/pa-util.c \
+	plugins/audio/pa-util.h \
+	plugins/audio/capture.c \
+	plugins/audio/playback.c \
+	plugins/audio/devices.c
+plugins_audio_la_CFLAGS = $(AM_CFLAGS) $(PORTAUDIO_CFLAGS)
+plugins_audio_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+plugins_audio_la_LIBADD = core/libweft.la $(PORTAUDIO_LIBS) -ldl -lm
+endif

@@ -56,6 +56,7 @@ include tests/lang/local.mk
 include tests/sched/local.mk
 include tests/kernels/local.mk
 include tests/mfcc/local.mk
+include tests/io/local.mk
 include tests/ctc/local.mk
 endif
 EXTRA_DIST += tests/fixtures/npy/bool-3.npy tests/fixtures/npy/f16-2x2.npy \

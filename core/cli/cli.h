@@ -15,6 +15,7 @@ weft_registry *cli_load_registry(void);
 void cli_wrap(FILE *out, const char *text, int indent, int width);
 
 int cmd_inspect(int argc, char **argv);
+int cmd_devices(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_fmt(int argc, char **argv);

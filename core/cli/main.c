@@ -16,6 +16,7 @@ typedef struct command {
 
 static const command commands[] = {
     {"inspect", cmd_inspect, "list plugins and classes, or describe one"},
+    {"devices", cmd_devices, "list audio devices (through the audio plugin)"},
     {"run", cmd_run, "run a graph file (stats, trace, progress)"},
     {"check", cmd_check, "check a graph file and report every problem"},
     {"fmt", cmd_fmt, "print a graph file in canonical form (-w: rewrite)"},
