@@ -7,7 +7,9 @@ kernels_libweft_kernels_la_SOURCES = \
 	kernels/kinternal.h \
 	kernels/kernels.c \
 	kernels/cpu/gemm.c \
-	kernels/cpu/elementwise.c
+	kernels/cpu/elementwise.c \
+	kernels/json.c \
+	kernels/model.c
 kernels_libweft_kernels_la_CFLAGS = $(AM_CFLAGS) $(OPENBLAS_CFLAGS)
 kernels_libweft_kernels_la_LDFLAGS = -version-info $(WEFT_LT_VERSION) -no-undefined
 kernels_libweft_kernels_la_LIBADD = $(OPENBLAS_LIBS) $(LIBS)
@@ -19,7 +21,7 @@ kernels_libweft_kernels_la_SOURCES += \
 kernels_libweft_kernels_la_LIBADD += $(CUDA_LIBS)
 endif
 
-weftinclude_HEADERS += kernels/weft/kernels.h
+weftinclude_HEADERS += kernels/weft/kernels.h kernels/weft/model.h
 
 # The .cu.lo suffix rule has no automatic dependency tracking: name the
 # headers the CUDA objects include so editing them rebuilds the objects.

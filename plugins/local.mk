@@ -22,6 +22,43 @@ plugins_core_la_CFLAGS = $(AM_CFLAGS)
 plugins_core_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_core_la_LIBADD = core/libweft.la -lm
 
+# io: media files through FFmpeg (audio.file, audio.write, audio.dir,
+# image.file, image.dir, video.file).
+if HAVE_FFMPEG
+plugin_LTLIBRARIES += plugins/io.la
+plugins_io_la_SOURCES = \
+	plugins/io/plugin.c \
+	plugins/io/io-util.c \
+	plugins/io/io-util.h \
+	plugins/io/io-audio-dec.c \
+	plugins/io/io-image-dec.c \
+	plugins/io/audio-dir.c \
+	plugins/io/audio-file.c \
+	plugins/io/audio-write.c \
+	plugins/io/image-dir.c \
+	plugins/io/image-file.c \
+	plugins/io/video-file.c
+plugins_io_la_CFLAGS = $(AM_CFLAGS) $(FFMPEG_CFLAGS)
+plugins_io_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+plugins_io_la_LIBADD = core/libweft.la $(FFMPEG_LIBS) -lm
+endif
+
+# audio: microphone and speaker through PortAudio (audio.capture,
+# audio.playback, audio.devices).
+if HAVE_PORTAUDIO
+plugin_LTLIBRARIES += plugins/audio.la
+plugins_audio_la_SOURCES = \
+	plugins/audio/plugin.c \
+	plugins/audio/pa-util.c \
+	plugins/audio/pa-util.h \
+	plugins/audio/capture.c \
+	plugins/audio/playback.c \
+	plugins/audio/devices.c
+plugins_audio_la_CFLAGS = $(AM_CFLAGS) $(PORTAUDIO_CFLAGS)
+plugins_audio_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+plugins_audio_la_LIBADD = core/libweft.la $(PORTAUDIO_LIBS) -ldl -lm
+endif
+
 # mfcc: MFCC and log mel filterbank features (mfcc, fbank).
 plugin_LTLIBRARIES += plugins/mfcc.la
 plugins_mfcc_la_SOURCES = \
@@ -61,39 +98,29 @@ plugins_ctc_la_CFLAGS = $(AM_CFLAGS)
 plugins_ctc_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_ctc_la_LIBADD = core/libweft.la -lm
 
-# io: media files through FFmpeg (audio.file, audio.write, audio.dir,
-# image.file, image.dir, video.file).
-if HAVE_FFMPEG
-plugin_LTLIBRARIES += plugins/io.la
-plugins_io_la_SOURCES = \
-	plugins/io/plugin.c \
-	plugins/io/io-util.c \
-	plugins/io/io-util.h \
-	plugins/io/io-audio-dec.c \
-	plugins/io/io-image-dec.c \
-	plugins/io/audio-dir.c \
-	plugins/io/audio-file.c \
-	plugins/io/audio-write.c \
-	plugins/io/image-dir.c \
-	plugins/io/image-file.c \
-	plugins/io/video-file.c
-plugins_io_la_CFLAGS = $(AM_CFLAGS) $(FFMPEG_CFLAGS)
-plugins_io_la_LDFLAGS = $(PLUGIN_LDFLAGS)
-plugins_io_la_LIBADD = core/libweft.la $(FFMPEG_LIBS) -lm
+# text: BERT WordPiece tokenization (text.tokenize), BERT-family sentence
+# embeddings through libweft-kernels (text.embed) and nearest-sentence
+# search (text.nearest). The tokenizer and encoder modules depend only on
+# libc, libutf8proc and libweft-kernels, so tests compile them in
+# (TEXT_CORE_SOURCES).
+if HAVE_UTF8PROC
+TEXT_CORE_SOURCES = \
+	plugins/text/wordpiece.c \
+	plugins/text/wordpiece.h \
+	plugins/text/unicode-tables.c \
+	plugins/text/bert.c \
+	plugins/text/bert.h
+plugin_LTLIBRARIES += plugins/text.la
+plugins_text_la_SOURCES = \
+	$(TEXT_CORE_SOURCES) \
+	plugins/text/text-plugin.h \
+	plugins/text/plugin.c \
+	plugins/text/embed.c \
+	plugins/text/nearest.c \
+	plugins/text/tokenize.c
+plugins_text_la_CFLAGS = $(AM_CFLAGS) $(UTF8PROC_CFLAGS)
+plugins_text_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+plugins_text_la_LIBADD = core/libweft.la kernels/libweft-kernels.la \
+	$(UTF8PROC_LIBS) -lm
 endif
-
-# audio: microphone and speaker through PortAudio (audio.capture,
-# audio.playback, audio.devices).
-if HAVE_PORTAUDIO
-plugin_LTLIBRARIES += plugins/audio.la
-plugins_audio_la_SOURCES = \
-	plugins/audio/plugin.c \
-	plugins/audio/pa-util.c \
-	plugins/audio/pa-util.h \
-	plugins/audio/capture.c \
-	plugins/audio/playback.c \
-	plugins/audio/devices.c
-plugins_audio_la_CFLAGS = $(AM_CFLAGS) $(PORTAUDIO_CFLAGS)
-plugins_audio_la_LDFLAGS = $(PLUGIN_LDFLAGS)
-plugins_audio_la_LIBADD = core/libweft.la $(PORTAUDIO_LIBS) -ldl -lm
-endif
+EXTRA_DIST += plugins/text/gen-unicode-tables.py

@@ -12,6 +12,16 @@ AM_TESTS_ENVIRONMENT = \
 	CK_DEFAULT_TIMEOUT=120; export CK_DEFAULT_TIMEOUT; \
 	OPENBLAS_NUM_THREADS=1; export OPENBLAS_NUM_THREADS;
 
+if SANITIZE
+# LeakSanitizer walks each thread's dynamic TLS blocks; with glibc 2.36 a
+# dlopen'ed plugin's block can hold a not-yet-allocated marker that it
+# follows into unmapped memory ("Tracer caught signal 11", DTLS at 0x266).
+# Not tracking __tls_get_addr avoids that; leaks are still reported.
+AM_TESTS_ENVIRONMENT += \
+	ASAN_OPTIONS="intercept_tls_get_addr=0$${ASAN_OPTIONS:+:$$ASAN_OPTIONS}"; \
+	export ASAN_OPTIONS;
+endif
+
 TESTS += tests/headers.sh
 EXTRA_DIST += tests/headers.sh
 
@@ -55,9 +65,10 @@ include tests/core/local.mk
 include tests/lang/local.mk
 include tests/sched/local.mk
 include tests/kernels/local.mk
+include tests/ctc/local.mk
 include tests/mfcc/local.mk
 include tests/io/local.mk
-include tests/ctc/local.mk
+include tests/text/local.mk
 endif
 EXTRA_DIST += tests/fixtures/npy/bool-3.npy tests/fixtures/npy/f16-2x2.npy \
 	tests/fixtures/npy/f32-3x4.npy tests/fixtures/npy/i64-5.npy

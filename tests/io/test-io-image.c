@@ -87,7 +87,8 @@ static void chunk(FILE *f, const char *type, const uint8_t *d, uint32_t n)
     uint32_t c;
     fwrite(b, 1, 4, f);
     memcpy(t, type, 4);
-    memcpy(t + 4, d, n);
+    if (n)
+        memcpy(t + 4, d, n);
     fwrite(t, 1, n + 4, f);
     c = crc32_(t, n + 4);
     b[0] = c >> 24; b[1] = c >> 16; b[2] = c >> 8; b[3] = c;

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A BERT-family sentence encoder over the shared model loader: any
+ * config.json of model_type "bert" (sizes, layer-norm epsilon, hidden_act
+ * "gelu" (exact erf), "gelu_new"/"gelu_pytorch_tanh" (tanh form) or
+ * "relu"), weights from model.safetensors (with or without a "bert."
+ * prefix), vocabulary from vocab.txt.
+ *
+ * The model (text_bert) is read-only after loading: one instance serves
+ * every node and stream (plugins share it through weft_shared_acquire).
+ * Per-caller state lives in a text_bert_ws workspace.
+ *
+ * Batches are packed: the tokens of every sequence are stacked into one
+ * matrix for the dense layers, and attention runs per sequence on its own
+ * length, so no work is spent on padding and no attention mask is needed.
+ */
+#ifndef WEFT_TEXT_BERT_H
+#define WEFT_TEXT_BERT_H
+
+#include "wordpiece.h"
+
+#include <weft/kernels.h>
+#include <weft/model.h>
+
+typedef enum { TEXT_ACT_GELU, TEXT_ACT_GELU_TANH, TEXT_ACT_RELU } text_act;
+
+typedef struct text_bert_layer {
+    const float *wq, *bq, *wk, *bk, *wv, *bv; /* [H,H], [H] */
+    const float *wo, *bo, *ln1_g, *ln1_b;     /* attention output */
+    const float *wi, *bi;                     /* [I,H], [I] */
+    const float *wo2, *bo2, *ln2_g, *ln2_b;   /* [H,I], [H] */
+} text_bert_layer;
+
+typedef struct text_bert {
+    weft_model *model;
+    text_vocab *vocab;
+    int64_t hidden, layers, heads, inter, max_pos, type_vocab, vocab_size;
+    double eps;
+    text_act act;
+    int64_t max_len;  /* default truncation: sentence_bert_config or max_pos */
+    const float *word, *pos, *type, *ln_g, *ln_b;
+    text_bert_layer *layer;
+} text_bert;
+
+/* Load the model in @dir. 0 or a WEFT_E* code with a message in @err. */
+int text_bert_load(const char *dir, text_bert **out, char *err,
+                   size_t err_cap);
+void text_bert_free(text_bert *m);
+
+/* Scratch space of one caller, grown to the largest batch seen. */
+typedef struct text_bert_ws {
+    float *x, *q, *k, *v, *ctx, *tmp, *inter, *scores;
+    size_t cap_tokens, cap_scores;
+} text_bert_ws;
+void text_bert_ws_clear(text_bert_ws *ws);
+
+typedef enum { TEXT_POOL_MEAN, TEXT_POOL_CLS } text_pool;
+
+/*
+ * text_bert_embed: encode @batch sequences (@ids[i] of @lens[i] ids, each
+ * at least 1 and at most max_pos long) and write one pooled embedding of
+ * @hidden floats per sequence to @out ([batch, hidden]); L2-normalised
+ * when @normalize. @k must be a CPU context. Returns 0, WEFT_EINVAL (a
+ * length or id out of range), WEFT_ENOMEM.
+ */
+int text_bert_embed(const text_bert *m, text_bert_ws *ws, weft_kctx *k,
+                    const int32_t *const *ids, const size_t *lens,
+                    size_t batch, text_pool pool, bool normalize, float *out);
+
+#endif /* WEFT_TEXT_BERT_H */

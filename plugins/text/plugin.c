@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The text plugin: BERT WordPiece tokenization and BERT-family sentence
+ * embeddings (all-MiniLM-L6-v2 and its kin), plus nearest-neighbour search
+ * over example sentences. One class per file; this file lists them and
+ * holds what they share (shared model loading, the embedding engine).
+ */
+#include "config.h"
+
+#include "text-plugin.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+char *text_path(weft_node *node, const char *prop)
+{
+    const char *path = weft_node_prop_string(node, prop);
+    const char *base = weft_node_base_dir(node);
+    size_t n;
+    char *out;
+
+    if (!path || !*path) {
+        weft_node_error(node, WEFT_EINVAL, "property '%s' is not set", prop);
+        return NULL;
+    }
+    if (path[0] == '/' || !base || !*base) {
+        out = strdup(path);
+    } else {
+        n = strlen(base) + strlen(path) + 2;
+        if ((out = malloc(n)))
+            snprintf(out, n, "%s/%s", base, path);
+    }
+    if (!out)
+        weft_node_error(node, WEFT_ENOMEM, "out of memory");
+    return out;
+}
+
+typedef struct load_arg {
+    const char *dir;
+    char err[512];
+} load_arg;
+
+static int model_create(void *arg, void **obj)
+{
+    load_arg *a = arg;
+    text_bert *m;
+    int ret = text_bert_load(a->dir, &m, a->err, sizeof a->err);
+
+    *obj = ret < 0 ? NULL : m;
+    return ret;
+}
+
+static void model_destroy(void *obj)
+{
+    text_bert_free(obj);
+}
+
+int text_model_acquire(weft_node *node, const char *dir, text_bert **out)
+{
+    char real[PATH_MAX], key[PATH_MAX + 16];
+    load_arg a = { dir, "" };
+    void *obj = NULL;
+    int ret;
+
+    *out = NULL;
+    /* One key per directory, however it is spelled. */
+    snprintf(key, sizeof key, "text.bert:%s",
+             realpath(dir, real) ? real : dir);
+    ret = weft_shared_acquire(key, model_create, model_destroy, &a, &obj);
+    if (ret < 0)
+        return weft_node_error(node, ret, "%s",
+                               a.err[0] ? a.err : weft_strerror(ret));
+    *out = obj;
+    return 0;
+}
+
+int text_engine_init(weft_node *node, text_engine *e)
+{
+    const char *dev = weft_node_prop_string(node, "device");
+    weft_k_backend be = WEFT_K_BACKEND_CPU;
+    char *dir;
+    int ret;
+
+    if ((ret = weft_k_device_parse(dev, &be, NULL)) < 0)
+        return weft_node_error(node, ret, "device '%s': %s", dev ? dev : "",
+                               weft_strerror(ret));
+    /* The encoder's CUDA path is not written yet: "auto" stays on the CPU
+     * and an explicit CUDA device is refused rather than ignored. */
+    if (dev && strncmp(dev, "cuda", 4) == 0)
+        return weft_node_error(node, WEFT_ENOTSUP,
+                               "device '%s': the text encoder runs on the "
+                               "CPU only so far", dev);
+    if ((ret = weft_kctx_new("cpu", &e->k)) < 0)
+        return weft_node_error(node, ret, "cannot create a CPU context");
+    if (!(dir = text_path(node, "model")))
+        return WEFT_EINVAL;
+    ret = text_model_acquire(node, dir, &e->model);
+    free(dir);
+    if (ret < 0)
+        return ret;
+    e->max_len = (size_t)e->model->max_len;
+    if (weft_node_prop(node, "max_length")) {
+        int64_t v = weft_node_prop_int(node, "max_length");
+        if (v > e->model->max_pos)
+            return weft_node_error(node, WEFT_ERANGE,
+                                   "max_length %lld exceeds the model's "
+                                   "%lld positions", (long long)v,
+                                   (long long)e->model->max_pos);
+        if (v > 0)
+            e->max_len = (size_t)v;
+    }
+    e->pool = TEXT_POOL_MEAN;
+    if (weft_node_prop(node, "pooling"))
+        e->pool = weft_node_prop_enum(node, "pooling") == 1 ? TEXT_POOL_CLS
+                                                            : TEXT_POOL_MEAN;
+    e->normalize = true;
+    if (weft_node_prop(node, "normalize"))
+        e->normalize = weft_node_prop_bool(node, "normalize");
+    return 0;
+}
+
+void text_engine_fini(text_engine *e)
+{
+    if (e->model)
+        weft_shared_release(e->model);
+    weft_kctx_free(e->k);
+    text_tok_clear(&e->tok);
+    text_bert_ws_clear(&e->ws);
+    free(e->ids);
+    free(e->off);
+    free(e->len);
+    free(e->ptr);
+    free(e->out);
+    memset(e, 0, sizeof *e);
+}
+
+static int reserve_seq(text_engine *e, size_t n)
+{
+    size_t H = (size_t)e->model->hidden;
+
+    if (n <= e->seq_cap)
+        return 0;
+    free(e->off);
+    free(e->len);
+    free(e->ptr);
+    free(e->out);
+    e->off = malloc(n * sizeof *e->off);
+    e->len = malloc(n * sizeof *e->len);
+    e->ptr = malloc(n * sizeof *e->ptr);
+    e->out = malloc(n * H * sizeof *e->out);
+    e->seq_cap = n;
+    if (!e->off || !e->len || !e->ptr || !e->out) {
+        e->seq_cap = 0;
+        return WEFT_ENOMEM;
+    }
+    return 0;
+}
+
+int text_engine_run(weft_node *node, text_engine *e, const char *const *text,
+                    const size_t *len, size_t n)
+{
+    int ret;
+
+    if (reserve_seq(e, n) < 0)
+        return weft_node_error(node, WEFT_ENOMEM, "out of memory");
+    e->ids_n = 0;
+    for (size_t i = 0; i < n; i++) {
+        const int32_t *ids;
+        size_t k;
+        text_tok_info info;
+        if (text_tokenize(e->model->vocab, &e->tok, text[i], len[i],
+                          e->max_len, &ids, &k, &info) < 0)
+            return weft_node_error(node, WEFT_ENOMEM, "out of memory");
+        if (info.n_invalid)
+            weft_node_count(node, "invalid_utf8", (int64_t)info.n_invalid);
+        if (info.truncated) {
+            weft_node_count(node, "truncated", 1);
+            weft_node_log(node, WEFT_LOG_WARNING,
+                          "text of %zu tokens truncated to %zu", info.n_full,
+                          k);
+        }
+        if (e->ids_n + k > e->ids_cap) {
+            size_t cap = e->ids_cap ? e->ids_cap : 1024;
+            while (cap < e->ids_n + k)
+                cap *= 2;
+            int32_t *p = realloc(e->ids, cap * sizeof *p);
+            if (!p)
+                return weft_node_error(node, WEFT_ENOMEM, "out of memory");
+            e->ids = p;
+            e->ids_cap = cap;
+        }
+        memcpy(e->ids + e->ids_n, ids, k * sizeof *ids);
+        e->off[i] = e->ids_n;
+        e->len[i] = k;
+        e->ids_n += k;
+    }
+    for (size_t i = 0; i < n; i++)
+        e->ptr[i] = e->ids + e->off[i];
+    ret = text_bert_embed(e->model, &e->ws, e->k, e->ptr, e->len, n, e->pool,
+                          e->normalize, e->out);
+    if (ret < 0)
+        return weft_node_error(node, ret, "encoder failed: %s",
+                               weft_strerror(ret));
+    return 0;
+}
+
+static const weft_node_class *const classes[] = {
+    &text_embed_class, &text_nearest_class, &text_tokenize_class, NULL,
+};
+
+static const weft_plugin_desc desc = {
+    .abi_version = WEFT_ABI_VERSION,
+    .struct_size = sizeof(weft_plugin_desc),
+    .name = "text",
+    .version = PACKAGE_VERSION,
+    .license = "LGPL-2.1-or-later",
+    .summary = "BERT WordPiece tokenization, sentence embeddings and "
+               "nearest-sentence search",
+    .classes = classes,
+};
+
+WEFT_PLUGIN_EXPORT const weft_plugin_desc *weft_plugin_entry(void);
+
+WEFT_PLUGIN_EXPORT const weft_plugin_desc *weft_plugin_entry(void)
+{
+    return &desc;
+}
