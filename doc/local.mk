@@ -3,6 +3,7 @@
 dist_man_MANS += \
 	doc/man/weft.1 \
 	doc/man/weft-inspect.1 \
+	doc/man/weft-devices.1 \
 	doc/man/weft-run.1 \
 	doc/man/weft-check.1 \
 	doc/man/weft-fmt.1 \

@@ -65,8 +65,8 @@ int cmd_devices(int argc, char **argv)
         weft_msg_get_bool(m, "default_input", &din);
         weft_msg_get_bool(m, "default_output", &dout);
         if (n++ == 0)
-            printf("%5s  %-32s %-10s %4s %4s %8s\n", "index", "name", "host API", "in",
-                   "out", "rate");
+            printf("%5s  %-32s %-10s %3s  %3s  %8s\n", "index", "name", "host API",
+                   "in", "out", "rate");
         printf("%5lld  %-32s %-10s %3lld%s %3lld%s %8.0f\n", (long long)num(m, "index"),
                str(m, "name"), str(m, "host_api"), (long long)num(m, "max_input_channels"),
                din ? "*" : " ", (long long)num(m, "max_output_channels"), dout ? "*" : " ",

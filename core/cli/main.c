@@ -118,6 +118,10 @@ int main(int argc, char **argv)
             usage(stdout);
             return CLI_OK;
         }
+        if (!strcmp(argv[2], "help")) {
+            usage(stdout);
+            return CLI_OK;
+        }
         for (size_t i = 0; i < N_COMMANDS; i++)
             if (!strcmp(argv[2], commands[i].name)) {
                 char *args[] = {argv[2], "--help", NULL};

@@ -37,7 +37,11 @@ typedef struct weft_registry weft_registry;
  * weft/run.h). (transfer full) or NULL. [control]
  */
 WEFT_API weft_registry *weft_registry_new(void);
-/** Unload every plugin (their fini run) and free. NULL-safe. [control] */
+/**
+ * Run every plugin's fini and free the registry. Plugin files stay mapped
+ * (they are loaded RTLD_NODELETE, as GStreamer never unloads plugins: the
+ * libraries they pull in are not all safe to unload). NULL-safe. [control]
+ */
 WEFT_API void weft_registry_free(weft_registry *reg);
 
 typedef uint32_t weft_scan_flags;
