@@ -19,3 +19,17 @@ bench_ctc_bench_ctc_CFLAGS = $(AM_CFLAGS) -O2 -I$(top_srcdir)/plugins/ctc \
 	-I$(top_srcdir)/plugins/core
 bench_ctc_bench_ctc_LDADD = -lm
 EXTRA_DIST += bench/ctc/run.py
+
+# bench-mfcc-cuda (issue 6): simultaneous 16 kHz streams kept in real time
+# with 10 ms chunks, batched MFCC (weft/features.h) on CUDA and on the CPU;
+# scripts/gpu-check runs it.
+check_PROGRAMS += bench/bench-mfcc-cuda
+bench_bench_mfcc_cuda_SOURCES = bench/mfcc-cuda.c plugins/mfcc/feat-plan.c \
+	plugins/mfcc/feat-compute.c
+bench_bench_mfcc_cuda_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/plugins/mfcc
+bench_bench_mfcc_cuda_LDADD = kernels/libweft-kernels.la -lm
+if HAVE_CUDA
+# It copies the chunks with cudaMemcpy2DAsync on the context's stream.
+bench_bench_mfcc_cuda_CFLAGS += $(CUDA_CFLAGS)
+bench_bench_mfcc_cuda_LDADD += $(CUDA_LIBS)
+endif

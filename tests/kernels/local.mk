@@ -27,3 +27,23 @@ tests_kernels_test_gemm_cpu_LDADD = $(KERNELS_TEST_LDADD)
 tests_kernels_test_parity_cuda_SOURCES = tests/kernels/test-parity-cuda.c
 tests_kernels_test_parity_cuda_CFLAGS = $(TEST_CFLAGS)
 tests_kernels_test_parity_cuda_LDADD = $(KERNELS_TEST_LDADD)
+
+# Batched MFCC/fbank (weft/features.h). Both build the mfcc plugin's plan
+# and per-frame code in, to take its tables and, on the CPU, its output as
+# the reference.
+#   test-mfcc-cpu    the op's CPU backend vs the plugin; runs everywhere
+#   test-mfcc-cuda   CUDA vs CPU; exits 77 (SKIP) without a GPU
+MFCC_TEST_SOURCES = tests/kernels/mfcc-util.h plugins/mfcc/feat-plan.c \
+	plugins/mfcc/feat-compute.c plugins/mfcc/feat.h \
+	plugins/mfcc/feat-internal.h
+MFCC_TEST_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/plugins/mfcc
+check_PROGRAMS += tests/kernels/test-mfcc-cpu tests/kernels/test-mfcc-cuda
+TESTS += tests/kernels/test-mfcc-cpu tests/kernels/test-mfcc-cuda
+tests_kernels_test_mfcc_cpu_SOURCES = tests/kernels/test-mfcc-cpu.c \
+	$(MFCC_TEST_SOURCES)
+tests_kernels_test_mfcc_cpu_CFLAGS = $(MFCC_TEST_CFLAGS)
+tests_kernels_test_mfcc_cpu_LDADD = $(KERNELS_TEST_LDADD) -lm
+tests_kernels_test_mfcc_cuda_SOURCES = tests/kernels/test-mfcc-cuda.c \
+	$(MFCC_TEST_SOURCES)
+tests_kernels_test_mfcc_cuda_CFLAGS = $(MFCC_TEST_CFLAGS)
+tests_kernels_test_mfcc_cuda_LDADD = $(KERNELS_TEST_LDADD) -lm
