@@ -657,7 +657,11 @@ static int parse_scalar(const weft_prop_desc *d, weft_prop_type type,
         break;
     }
     case WEFT_PROP_PATH:
-        if (n == 0) {
+        /* "" names no file, which only an optional path without a default
+         * (WEFT_PROP_PATH_OPTIONAL) may mean: a graph then passes an empty
+         * param to switch the file off. */
+        if (n == 0 && (d->type != WEFT_PROP_PATH || d->default_value ||
+                       (d->flags & WEFT_PROP_REQUIRED))) {
             rc = fail(e, WEFT_EPARSE, "a path cannot be empty");
             break;
         }

@@ -8,13 +8,15 @@
  *   bench-ctc --logits all.npy --lengths lengths.txt --tokens tokens.txt
  *             [--lexicon words.txt] [--lm lm.arpa] [--beam 16]
  *             [--alpha 0.5] [--beta 1.0] [--threshold 25]
- *             [--token-min-logp -10] [--repeat 5] [--out hyps.txt]
- *             [--greedy]
+ *             [--token-min-logp -10] [--unk-score S] [--nbest 1]
+ *             [--repeat 5] [--out hyps.txt] [--dump nbest.txt] [--greedy]
  *
  * The logits file holds every utterance's [T_i, V] rows one after another;
  * lengths.txt their T_i, one a line. Prints `BENCH ctc-beam cpu <median
  * utt/s> utt/s` and the min-max over the repeats; --out writes one
- * hypothesis per line (from the last repeat).
+ * hypothesis per line (from the last repeat); --dump writes every n-best
+ * entry of every utterance as `utt<TAB>score<TAB>text` with the score to
+ * 17 digits, to compare two builds of the decoder exactly.
  */
 #include <math.h>
 #include <stdio.h>
@@ -41,7 +43,7 @@ static int cmp_d(const void *a, const void *b)
 int main(int argc, char **argv)
 {
     const char *logits = NULL, *lengths = NULL, *tokens = NULL,
-               *lexicon = NULL, *lmp = NULL, *outp = NULL;
+               *lexicon = NULL, *lmp = NULL, *outp = NULL, *dumpp = NULL;
     ctc_opts o = { .beam = 16, .beam_threshold = 25, .token_min_logp = -10,
                    .alpha = 0.5, .beta = 1.0, .unk_score = -INFINITY,
                    .oog_penalty = -INFINITY, .nbest = 1 };
@@ -55,7 +57,7 @@ int main(int argc, char **argv)
     float *x;
     int64_t total, V, *len = NULL, n = 0, cap = 0;
     double *rates;
-    FILE *f;
+    FILE *f, *dump = NULL;
     char **hyp;
 
     for (int i = 1; i < argc; i++) {
@@ -67,6 +69,8 @@ int main(int argc, char **argv)
         else if (OPT("--lexicon")) lexicon = val;
         else if (OPT("--lm")) lmp = val;
         else if (OPT("--out")) outp = val;
+        else if (OPT("--dump")) dumpp = val;
+        else if (OPT("--nbest")) o.nbest = atoi(val);
         else if (OPT("--beam")) o.beam = atoi(val);
         else if (OPT("--alpha")) o.alpha = atof(val);
         else if (OPT("--beta")) o.beta = atof(val);
@@ -114,6 +118,10 @@ int main(int argc, char **argv)
         len[n++] = t;
     }
     fclose(f);
+    if (dumpp && !(dump = fopen(dumpp, "w"))) {
+        perror(dumpp);
+        return 1;
+    }
     m.vocab = v;
     m.lexicon = lx;
     m.lm = lm;
@@ -148,6 +156,10 @@ int main(int argc, char **argv)
                     }
                     free(hyp[u]);
                     hyp[u] = strdup(res.n ? res.hyp[0].text : "");
+                    for (size_t k = 0; dump && rep == repeat - 1 && k < res.n;
+                         k++)
+                        fprintf(dump, "%lld\t%.17g\t%s\n", (long long)u,
+                                res.hyp[k].score, res.hyp[k].text);
                     ctc_result_clear(&res);
                 }
                 off += len[u];
@@ -173,6 +185,8 @@ int main(int argc, char **argv)
             fprintf(of, "%s\n", hyp[u]);
         fclose(of);
     }
+    if (dump)
+        fclose(dump);
     for (int64_t u = 0; u < n; u++)
         free(hyp[u]);
     free(hyp);

@@ -15,7 +15,8 @@
  *   string  any text ("quoted" with C escapes, or bare)
  *   enum    one of the declared choices (the error lists them)
  *   path    a file name, stored as given; a node resolves a relative one
- *           against weft_node_base_dir() (the graph file's directory)
+ *           against weft_node_base_dir() (the graph file's directory).
+ *           An optional path without a default may be "" (no file)
  *   list    `[a, b, c]` of the element type
  *
  * Parsed values (weft_value) are immutable and owned by the node that holds

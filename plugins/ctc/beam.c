@@ -245,10 +245,9 @@ static const weft_port_desc outputs[] = {
     WEFT_PORT_END
 };
 
-/* Optional files are strings defaulting to "" (none): the core requires a
- * value for every path property. A relative name resolves against the
- * graph file's folder, as a path property's would. */
-#define PATH_OPT(n, d) WEFT_PROP_STRING(n, "", d)
+/* Optional files: unset means none. A relative name resolves against the
+ * graph file's folder (weft_node_base_dir). */
+#define PATH_OPT(n, d) WEFT_PROP_PATH_OPTIONAL(n, d)
 
 static const weft_prop_desc props[] = {
     CTC_PROPS_COMMON,

@@ -47,10 +47,22 @@
  *   oog_penalty (or is dropped), unfinished hotword bonus is taken back.
  *   Hypotheses with the same text keep the best score; the n-best are
  *   ranked by score, ties by text.
+ *
+ * What the C code adds is speed, all of it exact (the n-best and scores
+ * are those of the plain algorithm, bit for bit):
+ *   - a node's children are looked up in a per-node table of V entries
+ *     (V <= KIDS_MAX_V; a hash map for larger vocabularies), created when
+ *     the node first extends;
+ *   - with a lexicon and no unk (`closed`), a node only tries blank, its
+ *     own token, the delimiter and its trie edges, the only tokens whose
+ *     extension is not forbidden, in index order as the candidates are;
+ *   - a contribution to a node that is not a beam is that node's only one
+ *     this frame, so its final score is known at once; when it is below a
+ *     floor that `beam` other entries are sure to reach (beam_floor), the
+ *     entry would be dropped and is never made;
+ *   - the best `beam` are selected by insertion into a sorted array rather
+ *     than by sorting every new prefix.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* qsort_r */
-#endif
 #include "ctc.h"
 
 #include <math.h>
@@ -60,6 +72,10 @@
 
 #define NONE (-1)
 #define OOV (-2)
+#define UNSEEN (-3) /* kids[]: extension not looked at yet */
+/* Vocabularies up to this size give every expanded node a direct child
+ * table (4 * V bytes); larger ones look children up in the hash map. */
+#define KIDS_MAX_V 128
 
 typedef struct pnode {
     int32_t parent, tok, depth;
@@ -73,6 +89,8 @@ typedef struct pnode {
     int32_t hot;      /* hotword trie node, NONE when not matching */
     float hot_partial;/* bonus of the unfinished hotword match */
     int32_t n_words;
+    int64_t kids;     /* its child table: d->kids + kids, or NONE */
+    int64_t beam_at;  /* the last frame it was a beam at, -1 if never */
     double ext;       /* LM and bonus terms so far */
 } pnode;
 
@@ -100,6 +118,16 @@ struct ctc_decoder {
     uint64_t *ck;
     int32_t *cv;
     uint64_t ccap, cn;
+    /* child tables (small V): per expanded node, V entries of child node,
+     * NONE (forbidden) or UNSEEN */
+    int32_t *kids;
+    size_t n_kids, cap_kids;
+    int32_t kid_v; /* V when child tables are used, else 0 */
+    bool closed;   /* lexicon without unk: only trie edges extend a word */
+    uint8_t *is_cand;  /* per token: a candidate this frame */
+    int32_t *toks;     /* tokens a beam tries this frame (closed) */
+    double *lo;        /* beam_floor's `beam` largest bounds */
+    double *tot;       /* per beam: logaddexp(pb, pnb) this frame */
     beam *beams, *next;
     int32_t n_beams, n_next, cap_next;
     int32_t *cand;
@@ -329,23 +357,19 @@ static int complete_word(ctc_decoder *d, const pnode *p, int32_t *lm_id,
     return 1;
 }
 
-/* The node for @p + @tok, created on first use; NONE when forbidden,
- * -2 when out of memory. */
-static int32_t extend(ctc_decoder *d, int32_t pi, int32_t tok, float lp)
+/* Create the node for @p + @tok (first use); NONE when the extension is
+ * forbidden, -2 when out of memory. */
+static int32_t make_child(ctc_decoder *d, int32_t pi, int32_t tok, float lp)
 {
     const ctc_model *m = &d->m;
-    uint64_t key = ckey(pi, tok), s;
     int32_t ci, lm_id = NONE;
     pnode c, *p;
     int ok = 1;
 
-    if ((d->cn + 1) * 2 > d->ccap && cgrow(d) < 0)
-        return -2;
-    s = cfind(d, key);
-    if (d->ck[s])
-        return d->cv[s];
     p = &d->node[pi];
     c = *p;
+    c.kids = NONE;
+    c.beam_at = -1;
     c.parent = pi;
     c.tok = tok;
     c.depth = p->depth + 1;
@@ -415,11 +439,75 @@ static int32_t extend(ctc_decoder *d, int32_t pi, int32_t tok, float lp)
             c.wstart = ci;
         d->node[ci] = c;
     }
-    s = cfind(d, key); /* node_new does not touch the map */
+    return ci;
+}
+
+/* The node for @p + @tok through the hash map (large vocabularies). */
+static int32_t extend(ctc_decoder *d, int32_t pi, int32_t tok, float lp)
+{
+    uint64_t key = ckey(pi, tok), s;
+    int32_t ci;
+
+    if ((d->cn + 1) * 2 > d->ccap && cgrow(d) < 0)
+        return -2;
+    s = cfind(d, key);
+    if (d->ck[s])
+        return d->cv[s];
+    if ((ci = make_child(d, pi, tok, lp)) == -2)
+        return -2;
+    s = cfind(d, key); /* make_child does not touch the map */
     d->ck[s] = key;
     d->cv[s] = ci;
     d->cn++;
     return ci;
+}
+
+static int32_t closed_tokens(ctc_decoder *d, int32_t n, int32_t last);
+
+/* The child table of node @n (small vocabularies), created on the node's
+ * first expansion; NULL when out of memory. Valid until the next call.
+ * With a closed lexicon the table is followed by the count and list of
+ * the tokens worth trying (closed_tokens), which never change. */
+static int32_t *node_kids(ctc_decoder *d, int32_t n)
+{
+    int32_t *k, nt = 0;
+
+    if (d->node[n].kids == NONE) {
+        size_t need;
+        if (d->closed)
+            nt = closed_tokens(d, n, d->node[n].tok);
+        need = d->n_kids + (size_t)d->kid_v + (d->closed ? 1 + (size_t)nt : 0);
+        if (need > d->cap_kids) {
+            size_t nc = d->cap_kids ? d->cap_kids * 2 : (size_t)d->kid_v * 256;
+            while (nc < need)
+                nc *= 2;
+            if (!(k = realloc(d->kids, nc * sizeof *k)))
+                return NULL;
+            d->kids = k;
+            d->cap_kids = nc;
+        }
+        d->node[n].kids = (int64_t)d->n_kids;
+        k = d->kids + d->n_kids;
+        d->n_kids = need;
+        if (d->closed) {
+            /* Only the trie's edges and the delimiter may extend a node of
+             * a closed lexicon (make_child would say NONE to the rest). */
+            const ctc_lexicon *lx = d->m.lexicon;
+            const ctc_trie_node *t = &lx->node[d->node[n].trie];
+            for (int32_t i = 0; i < d->kid_v; i++)
+                k[i] = NONE;
+            for (uint32_t e = t->first; e < t->first + t->n_edges; e++)
+                k[lx->edge_tok[e]] = UNSEEN;
+            if (d->m.vocab->delim >= 0)
+                k[d->m.vocab->delim] = UNSEEN;
+            k[d->kid_v] = nt;
+            memcpy(k + d->kid_v + 1, d->toks, (size_t)nt * sizeof *k);
+        } else {
+            for (int32_t i = 0; i < d->kid_v; i++)
+                k[i] = UNSEEN;
+        }
+    }
+    return d->kids + d->node[n].kids;
 }
 
 /* ------------------------------------------------------------- life */
@@ -430,7 +518,8 @@ void ctc_decoder_reset(ctc_decoder *d)
 
     d->n_nodes = 0;
     d->n_wr = 0;
-    if (d->ck)
+    d->n_kids = 0;
+    if (d->ck && d->cn)
         memset(d->ck, 0, d->ccap * sizeof *d->ck);
     d->cn = 0;
     d->frames = 0;
@@ -445,6 +534,8 @@ void ctc_decoder_reset(ctc_decoder *d)
     r->word = NONE;
     r->gstate = d->m.grammar ? ctc_grammar_start(d->m.grammar) : NONE;
     r->hot = 0;
+    r->kids = NONE;
+    r->beam_at = -1;
     d->stamp[0] = 0;
     d->n_beams = 1;
     d->beams[0].node = 0;
@@ -466,9 +557,17 @@ int ctc_decoder_new(const ctc_model *m, const ctc_opts *o, ctc_decoder **out)
         d->o.beam = 1;
     if (d->o.nbest < 1)
         d->o.nbest = 1;
+    d->kid_v = m->vocab->n <= KIDS_MAX_V ? m->vocab->n : 0;
+    /* unk_score is -inf or finite (the property's range). */
+    d->closed = m->lexicon && isinf(o->unk_score);
+    d->is_cand = calloc((size_t)m->vocab->n, sizeof *d->is_cand);
+    d->toks = malloc(((size_t)m->vocab->n + 3) * sizeof *d->toks);
     d->beams = calloc((size_t)d->o.beam, sizeof *d->beams);
+    d->lo = malloc((size_t)d->o.beam * sizeof *d->lo);
+    d->tot = malloc((size_t)d->o.beam * sizeof *d->tot);
     d->cand = malloc((size_t)m->vocab->n * sizeof *d->cand);
-    if (!d->beams || !d->cand || node_new(d) < 0 || cgrow(d) < 0) {
+    if (!d->beams || !d->lo || !d->tot || !d->cand || !d->is_cand ||
+        !d->toks || node_new(d) < 0 || cgrow(d) < 0) {
         ctc_decoder_free(d);
         return WEFT_ENOMEM;
     }
@@ -487,9 +586,14 @@ void ctc_decoder_free(ctc_decoder *d)
     free(d->wr);
     free(d->ck);
     free(d->cv);
+    free(d->kids);
     free(d->beams);
+    free(d->lo);
+    free(d->tot);
     free(d->next);
     free(d->cand);
+    free(d->is_cand);
+    free(d->toks);
     free(d->scratch);
     free(d->ctx);
     free(d);
@@ -502,40 +606,45 @@ int64_t ctc_decoder_frames(const ctc_decoder *d)
 
 /* ------------------------------------------------------------- search */
 
-/* Compare token sequences of nodes @a and @b lexicographically. */
+/* Compare token sequences of nodes @a and @b lexicographically: walk both
+ * up to the same depth, then up to the children of their common ancestor,
+ * whose tokens decide (a prefix sorts first). */
 static int seq_cmp(const ctc_decoder *d, int32_t a, int32_t b)
 {
-    int32_t la = d->node[a].depth, lb = d->node[b].depth;
-    int32_t *sa = malloc(((size_t)la + (size_t)lb + 2) * sizeof *sa), *sb;
-    int r = 0;
+    const pnode *nd = d->node;
+    const int32_t la0 = nd[a].depth, lb0 = nd[b].depth;
+    int32_t la = la0, lb = lb0;
 
-    if (!sa)
-        return (a > b) - (a < b);
-    sb = sa + la + 1;
-    for (int32_t k = a, i = la; k > 0; k = d->node[k].parent)
-        sa[--i] = d->node[k].tok;
-    for (int32_t k = b, i = lb; k > 0; k = d->node[k].parent)
-        sb[--i] = d->node[k].tok;
-    for (int32_t i = 0; i < la && i < lb && !r; i++)
-        r = (sa[i] > sb[i]) - (sa[i] < sb[i]);
-    if (!r)
-        r = (la > lb) - (la < lb);
-    free(sa);
-    return r;
+    if (a == b)
+        return 0;
+    while (la > lb) {
+        a = nd[a].parent;
+        la--;
+    }
+    while (lb > la) {
+        b = nd[b].parent;
+        lb--;
+    }
+    if (a == b) /* one is a prefix of the other */
+        return la0 < lb0 ? -1 : 1;
+    while (nd[a].parent != nd[b].parent) {
+        a = nd[a].parent;
+        b = nd[b].parent;
+    }
+    return nd[a].tok < nd[b].tok ? -1 : 1;
 }
 
-/* qsort_r (glibc): the context travels with the call, so decoders on
- * different worker threads never share state. */
-static int beam_cmp(const void *x, const void *y, void *ctx)
+/* Beam order: score, ties by token sequence. */
+static inline bool beam_before(const ctc_decoder *d, const beam *a,
+                               const beam *b)
 {
-    const beam *a = x, *b = y;
     if (a->score != b->score)
-        return a->score > b->score ? -1 : 1;
-    return seq_cmp(ctx, a->node, b->node);
+        return a->score > b->score;
+    return seq_cmp(d, a->node, b->node) < 0;
 }
 
 /* Accumulate into the next-beam entry of node @n. */
-static int acc(ctc_decoder *d, int32_t n, double pb, double pnb)
+static inline int acc(ctc_decoder *d, int32_t n, double pb, double pnb)
 {
     beam *e;
 
@@ -564,68 +673,213 @@ static int acc(ctc_decoder *d, int32_t n, double pb, double pnb)
     return 0;
 }
 
-static int step(ctc_decoder *d, const float *lp)
+/* The child of node @n by @c: through @kids (small V) or the hash map. */
+static inline int32_t child(ctc_decoder *d, int32_t *kids, int32_t n,
+                            int32_t c, float l)
 {
-    const int32_t V = d->m.vocab->n, blank = d->m.vocab->blank;
-    int32_t nc = 0, best = 0, keep;
-    double top;
+    int32_t ch;
 
-    for (int32_t c = 1; c < V; c++)
-        if (lp[c] > lp[best])
-            best = c;
-    for (int32_t c = 0; c < V; c++)
-        if (lp[c] >= d->o.token_min_logp || c == best)
-            d->cand[nc++] = c;
-    d->cur_stamp++;
-    if (d->cur_stamp == 0) { /* wrapped: invalidate every stamp */
-        memset(d->stamp, 0, (size_t)d->cap_nodes * sizeof *d->stamp);
-        d->cur_stamp = 1;
-    }
-    d->n_next = 0;
-    for (int32_t b = 0; b < d->n_beams; b++) {
-        const beam bm = d->beams[b];
-        const double tot = lse(bm.pb, bm.pnb);
-        for (int32_t i = 0; i < nc; i++) {
-            int32_t c = d->cand[i], ch;
-            double l = lp[c];
-            if (l == -INFINITY)
-                continue;
-            if (c == blank) {
-                if (acc(d, bm.node, tot + l, -INFINITY) < 0)
-                    return WEFT_ENOMEM;
-            } else if (bm.node != 0 && c == d->node[bm.node].tok) {
-                if (acc(d, bm.node, -INFINITY, bm.pnb + l) < 0)
-                    return WEFT_ENOMEM;
-                if ((ch = extend(d, bm.node, c, (float)l)) == -2)
-                    return WEFT_ENOMEM;
-                if (ch >= 0 && bm.pb != -INFINITY &&
-                    acc(d, ch, -INFINITY, bm.pb + l) < 0)
-                    return WEFT_ENOMEM;
-            } else {
-                if ((ch = extend(d, bm.node, c, (float)l)) == -2)
-                    return WEFT_ENOMEM;
-                if (ch >= 0 && acc(d, ch, -INFINITY, tot + l) < 0)
-                    return WEFT_ENOMEM;
-            }
-        }
-    }
-    top = -INFINITY;
+    if (!kids)
+        return extend(d, n, c, l);
+    if ((ch = kids[c]) == UNSEEN && (ch = make_child(d, n, c, l)) != -2)
+        kids[c] = ch;
+    return ch;
+}
+
+/* Keep the best `beam` of the new beams (less those beam_threshold below
+ * the best) in d->beams, best first: insertion into a sorted array of at
+ * most `beam`, which selects and orders exactly what sorting all would. */
+static void select_beams(ctc_decoder *d)
+{
+    const int32_t B = d->o.beam;
+    double top = -INFINITY, cut;
+    int32_t nb = 0;
+
     for (int32_t i = 0; i < d->n_next; i++) {
         beam *e = &d->next[i];
         e->score = lse(e->pb, e->pnb) + d->node[e->node].ext;
         if (e->score > top)
             top = e->score;
     }
-    /* Dropping what falls below the threshold before sorting keeps the
-     * same beams (the cut is monotone in score) and sorts far fewer. */
-    keep = 0;
-    for (int32_t i = 0; i < d->n_next; i++)
-        if (d->next[i].score >= top - d->o.beam_threshold &&
-            d->next[i].score != -INFINITY)
-            d->next[keep++] = d->next[i];
-    qsort_r(d->next, (size_t)keep, sizeof *d->next, beam_cmp, d);
-    d->n_beams = keep < d->o.beam ? keep : d->o.beam;
-    memcpy(d->beams, d->next, (size_t)d->n_beams * sizeof *d->beams);
+    cut = top - d->o.beam_threshold;
+    for (int32_t i = 0; i < d->n_next; i++) {
+        const beam *e = &d->next[i];
+        int32_t j;
+        if (!(e->score >= cut) || e->score == -INFINITY)
+            continue;
+        if (nb == B && !beam_before(d, e, &d->beams[B - 1]))
+            continue;
+        j = nb < B ? nb++ : B - 1;
+        while (j > 0 && beam_before(d, e, &d->beams[j - 1])) {
+            d->beams[j] = d->beams[j - 1];
+            j--;
+        }
+        d->beams[j] = *e;
+    }
+    d->n_beams = nb;
+}
+
+/* Closed lexicon: the only tokens that can do anything for node @n (last
+ * token @last), ascending as the candidates are: blank, the repeat, the
+ * delimiter and the trie's edges (sorted); other extensions are
+ * forbidden. Merged into d->toks. */
+static int32_t closed_tokens(ctc_decoder *d, int32_t n, int32_t last)
+{
+    const ctc_lexicon *lx = d->m.lexicon;
+    const ctc_trie_node *t = &lx->node[d->node[n].trie];
+    const int32_t *e = lx->edge_tok + t->first, ne = t->n_edges;
+    int32_t sp[3], ns = 0, k = 0, i = 0, j = 0;
+
+    /* The specials, sorted and distinct (at most three). */
+    sp[ns++] = d->m.vocab->blank;
+    if (last >= 0)
+        sp[ns++] = last;
+    if (d->m.vocab->delim >= 0)
+        sp[ns++] = d->m.vocab->delim;
+    for (int32_t a = 1; a < ns; a++)
+        for (int32_t b = a; b > 0 && sp[b - 1] > sp[b]; b--) {
+            int32_t x = sp[b];
+            sp[b] = sp[b - 1];
+            sp[b - 1] = x;
+        }
+    while (i < ne || j < ns) {
+        int32_t x;
+        if (j == ns || (i < ne && e[i] < sp[j]))
+            x = e[i++];
+        else if (i < ne && e[i] == sp[j])
+            x = (i++, sp[j++]);
+        else
+            x = sp[j++];
+        if (!k || d->toks[k - 1] != x)
+            d->toks[k++] = x;
+    }
+    return k;
+}
+
+/*
+ * An exact bound for skipping work: a score below which no new beam can
+ * survive this frame. Each beam's own blank and repeat extensions reach
+ * its own entry, whose final score (contributions only add up, and
+ * rounding is monotone) is at least the best of them plus its ext. So at
+ * least `beam` distinct entries score at least the beam-th largest of
+ * these bounds, and the best entry at least their maximum, which sets the
+ * beam_threshold cut. Marks the beams (beam_at) and keeps their total
+ * (d->tot) on the way.
+ */
+static double beam_floor(ctc_decoder *d, const float *lp)
+{
+    const int32_t B = d->o.beam, blank = d->m.vocab->blank;
+    double *lo = d->lo, mx = -INFINITY, fl = -INFINITY;
+    int32_t n = 0;
+
+    for (int32_t b = 0; b < d->n_beams; b++) {
+        const beam *bm = &d->beams[b];
+        pnode *p = &d->node[bm->node];
+        double x = -INFINITY;
+        int32_t j;
+        p->beam_at = d->frames;
+        d->tot[b] = lse(bm->pb, bm->pnb);
+        if (d->is_cand[blank])
+            x = d->tot[b] + lp[blank];
+        if (bm->node != 0 && d->is_cand[p->tok] && bm->pnb + lp[p->tok] > x)
+            x = bm->pnb + lp[p->tok];
+        if (x == -INFINITY)
+            continue;
+        x += p->ext;
+        if (x > mx)
+            mx = x;
+        /* lo[]: the largest bounds so far, descending. */
+        if (n == B && !(x > lo[B - 1]))
+            continue;
+        j = n < B ? n++ : B - 1;
+        for (; j > 0 && lo[j - 1] < x; j--)
+            lo[j] = lo[j - 1];
+        lo[j] = x;
+    }
+    if (n == B)
+        fl = lo[B - 1];
+    if (mx != -INFINITY && mx - d->o.beam_threshold > fl)
+        fl = mx - d->o.beam_threshold;
+    return fl;
+}
+
+/* Whether a contribution @x to the entry of node @ch, which is not a beam
+ * (so @x is its only one this frame), scores below @low: such an entry
+ * would be dropped, and skipping it changes nothing. */
+static inline bool hopeless(const ctc_decoder *d, int32_t ch, double x,
+                            double low)
+{
+    const pnode *p = &d->node[ch];
+    return p->beam_at != d->frames && x + p->ext < low;
+}
+
+static int step(ctc_decoder *d, const float *lp)
+{
+    const int32_t V = d->m.vocab->n, blank = d->m.vocab->blank;
+    int32_t nc = 0, best = 0;
+    double low;
+
+    for (int32_t c = 1; c < V; c++)
+        if (lp[c] > lp[best])
+            best = c;
+    for (int32_t c = 0; c < V; c++) {
+        bool on = (lp[c] >= d->o.token_min_logp || c == best) &&
+                  lp[c] != -INFINITY;
+        d->is_cand[c] = on;
+        if (on)
+            d->cand[nc++] = c;
+    }
+    d->cur_stamp++;
+    if (d->cur_stamp == 0) { /* wrapped: invalidate every stamp */
+        memset(d->stamp, 0, (size_t)d->cap_nodes * sizeof *d->stamp);
+        d->cur_stamp = 1;
+    }
+    d->n_next = 0;
+    low = beam_floor(d, lp);
+    for (int32_t b = 0; b < d->n_beams; b++) {
+        const beam bm = d->beams[b];
+        const double tot = d->tot[b];
+        const int32_t last = bm.node != 0 ? d->node[bm.node].tok : NONE;
+        const int32_t *try = d->cand;
+        int32_t n_try = nc, *kids = NULL;
+        if (d->kid_v && !(kids = node_kids(d, bm.node)))
+            return WEFT_ENOMEM;
+        if (d->closed && kids) {
+            n_try = kids[d->kid_v];
+            try = kids + d->kid_v + 1;
+        } else if (d->closed) {
+            n_try = closed_tokens(d, bm.node, last);
+            try = d->toks;
+        }
+        for (int32_t i = 0; i < n_try; i++) {
+            const int32_t c = try[i];
+            double l;
+            int32_t ch;
+            if (!d->is_cand[c])
+                continue;
+            l = lp[c];
+            if (c == blank) {
+                if (acc(d, bm.node, tot + l, -INFINITY) < 0)
+                    return WEFT_ENOMEM;
+            } else if (c == last) {
+                if (acc(d, bm.node, -INFINITY, bm.pnb + l) < 0)
+                    return WEFT_ENOMEM;
+                if ((ch = child(d, kids, bm.node, c, (float)l)) == -2)
+                    return WEFT_ENOMEM;
+                if (ch >= 0 && bm.pb != -INFINITY &&
+                    !hopeless(d, ch, bm.pb + l, low) &&
+                    acc(d, ch, -INFINITY, bm.pb + l) < 0)
+                    return WEFT_ENOMEM;
+            } else {
+                if ((ch = child(d, kids, bm.node, c, (float)l)) == -2)
+                    return WEFT_ENOMEM;
+                if (ch >= 0 && !hopeless(d, ch, tot + l, low) &&
+                    acc(d, ch, -INFINITY, tot + l) < 0)
+                    return WEFT_ENOMEM;
+            }
+        }
+    }
+    select_beams(d);
     d->frames++;
     return 0;
 }

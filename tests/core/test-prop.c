@@ -347,6 +347,14 @@ START_TEST(test_string)
     check_print(&d_path, "\"/tmp/my file.wav\"", "\"/tmp/my file.wav\"");
     check_error(&d_path, "  ", WEFT_EPARSE, "a path cannot be empty");
     check_error(&d_path, "\"\"", WEFT_EPARSE, "a path cannot be empty");
+    /* An optional path without a default may name no file. */
+    static const weft_prop_desc d_opt =
+        WEFT_PROP_PATH_OPTIONAL("lexicon", "Optional file.");
+    v = V(&d_opt, "\"\"");
+    ck_assert_str_eq(weft_value_string(v), "");
+    weft_value_free(v);
+    static const weft_prop_desc d_def = WEFT_PROP_PATH("out", "a.txt", "F.");
+    check_error(&d_def, "\"\"", WEFT_EPARSE, "a path cannot be empty");
 }
 END_TEST
 

@@ -186,15 +186,45 @@ static void build_hot(const char *spec, ctc_lexicon **hot, float **w)
                   "%s", err);
 }
 
-START_TEST(test_beam_golden)
+/* The vocabulary with @pad more tokens ("#0", "#1", ...) after its own. */
+static ctc_vocab *pad_vocab(int32_t pad)
+{
+    const char **toks = calloc((size_t)(vocab->n + pad), sizeof *toks);
+    char (*extra)[16] = calloc((size_t)pad + 1, sizeof *extra);
+    ctc_vocab *v;
+
+    for (int32_t i = 0; i < vocab->n; i++)
+        toks[i] = vocab->tok[i];
+    for (int32_t i = 0; i < pad; i++) {
+        snprintf(extra[i], sizeof extra[i], "#%d", (int)i);
+        toks[vocab->n + i] = extra[i];
+    }
+    ck_assert_msg(ctc_vocab_from_list(toks, vocab->n + pad, vocab->blank,
+                                      vocab->tok[vocab->delim], &v, err,
+                                      sizeof err) == 0, "%s", err);
+    free(toks);
+    free(extra);
+    return v;
+}
+
+/*
+ * The golden n-best lists. With @pad, the vocabulary gets @pad tokens that
+ * never occur (log-prob -inf), which changes nothing in the search but
+ * takes the decoder's large-vocabulary path (children in a hash map rather
+ * than per-node tables).
+ */
+static void beam_golden(int32_t pad)
 {
     char *g = read_file(GOLDEN "beam-golden.txt", NULL), *save = NULL;
+    ctc_vocab *small = vocab;
     ctc_lexicon *lex;
     ctc_lm *lm;
     int cases = 0, hyps = 0;
     double worst = 0;
     char *line;
 
+    if (pad)
+        vocab = pad_vocab(pad); /* build_hot spells with it too */
     ck_assert_msg(ctc_lexicon_load(GOLDEN "lexicon.txt", vocab, &lex, err,
                                    sizeof err) == 0, "%s", err);
     ck_assert_msg(ctc_lm_load(GOLDEN "commands.arpa", false, &lm, NULL, err,
@@ -229,6 +259,16 @@ START_TEST(test_beam_golden)
             m.hot_weight = hw;
         }
         x = load_npy(name, &t, &v);
+        if (pad) {
+            float *w = malloc((size_t)(t * (v + pad) + 1) * sizeof *w);
+            for (int64_t f = 0; f < t; f++)
+                for (int64_t j = 0; j < v + pad; j++)
+                    w[f * (v + pad) + j] = j < v ? x[f * v + j] : -INFINITY;
+            free(x);
+            x = w;
+            v += pad;
+        }
+        ck_assert_int_eq(v, vocab->n);
         ck_assert_int_eq(ctc_decoder_new(&m, &c.o, &d), 0);
         ck_assert_msg(ctc_decoder_feed(d, x, t, v, err, sizeof err) == 0, "%s",
                       err);
@@ -263,12 +303,27 @@ START_TEST(test_beam_golden)
         cases++;
         line = strtok_r(NULL, "\n", &save);
     }
-    printf("beam golden: %d cases, %d hypotheses, max |score diff| %.2e\n",
-           cases, hyps, worst);
+    printf("beam golden (V + %d): %d cases, %d hypotheses, max |score "
+           "diff| %.2e\n", (int)pad, cases, hyps, worst);
     ck_assert_int_ge(cases, 60);
     ctc_lm_free(lm);
     ctc_lexicon_free(lex);
     free(g);
+    if (pad) {
+        ctc_vocab_free(vocab);
+        vocab = small;
+    }
+}
+
+START_TEST(test_beam_golden)
+{
+    beam_golden(0);
+}
+END_TEST
+
+START_TEST(test_beam_golden_large_vocab)
+{
+    beam_golden(200);
 }
 END_TEST
 
@@ -747,6 +802,7 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_greedy_golden);
     tcase_add_test(tc, test_beam_golden);
+    tcase_add_test(tc, test_beam_golden_large_vocab);
     tcase_add_test(tc, test_beam_streaming_chunks);
     tcase_add_test(tc, test_bad_logits);
     tcase_add_test(tc, test_lm_kenlm);
