@@ -33,3 +33,14 @@ if HAVE_CUDA
 bench_bench_mfcc_cuda_CFLAGS += $(CUDA_CFLAGS)
 bench_bench_mfcc_cuda_LDADD += $(CUDA_LIBS)
 endif
+
+# bench/text: Weft's BERT sentence encoder vs sentence-transformers and
+# onnxruntime (bench/text/run.py drives it; figures in doc/performance.md).
+if HAVE_UTF8PROC
+check_PROGRAMS += bench/text/bench-text
+bench_text_bench_text_SOURCES = bench/text/bench-text.c $(TEXT_CORE_SOURCES)
+bench_text_bench_text_CFLAGS = $(AM_CFLAGS) $(UTF8PROC_CFLAGS) \
+	-I$(top_srcdir)/plugins/text
+bench_text_bench_text_LDADD = kernels/libweft-kernels.la $(UTF8PROC_LIBS) -lm
+endif
+EXTRA_DIST += bench/text/run.py

@@ -8,7 +8,9 @@
  *
  * The model (text_bert) is read-only after loading: one instance serves
  * every node and stream (plugins share it through weft_shared_acquire).
- * Per-caller state lives in a text_bert_ws workspace.
+ * Per-caller state lives in a text_bert_ws workspace. The dense weights
+ * are repacked for the encoder's GEMM once, by the first text_bert_embed
+ * (thread-safe), so loading stays a mapping and a validation.
  *
  * Batches are packed: the tokens of every sequence are stacked into one
  * matrix for the dense layers, and attention runs per sequence on its own
@@ -18,6 +20,9 @@
 #define WEFT_TEXT_BERT_H
 
 #include "wordpiece.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
 
 #include <weft/kernels.h>
 #include <weft/model.h>
@@ -29,7 +34,16 @@ typedef struct text_bert_layer {
     const float *wo, *bo, *ln1_g, *ln1_b;     /* attention output */
     const float *wi, *bi;                     /* [I,H], [I] */
     const float *wo2, *bo2, *ln2_g, *ln2_b;   /* [H,I], [H] */
+    /* The dense weights repacked at load for the encoder's own GEMM
+     * (text_gemm_pack in bert.c): Q, K and V fused into one [3H,H]. */
+    float *qkv_p, *qkv_b, *wo_p, *bo_p, *wi_p, *bi_p, *wo2_p, *bo2_p;
 } text_bert_layer;
+
+/* The GEMM kernel chosen for this CPU at load (AVX-512, AVX2+FMA or
+ * portable); see bert.c. */
+typedef void (*text_gemm_fn)(const float *x, size_t ldx, size_t M, size_t K,
+                             const float *wp, const float *bp, size_t N,
+                             bool gelu, float *y, size_t ldy);
 
 typedef struct text_bert {
     weft_model *model;
@@ -40,16 +54,25 @@ typedef struct text_bert {
     int64_t max_len;  /* default truncation: sentence_bert_config or max_pos */
     const float *word, *pos, *type, *ln_g, *ln_b;
     text_bert_layer *layer;
+    /* The allocation behind every layer's *_p and *_b, made by the first
+     * text_bert_embed (under pack_lock; pack_ready says it is done). */
+    float *packed;
+    pthread_mutex_t pack_lock;
+    atomic_bool pack_ready;
+    bool have_lock;
+    text_gemm_fn gemm;
+    const char *gemm_isa; /* "avx512", "avx2" or "generic" */
 } text_bert;
 
-/* Load the model in @dir. 0 or a WEFT_E* code with a message in @err. */
+/* Load the model in @dir. The environment variable WEFT_TEXT_ISA
+ * ("avx512", "avx2", "generic") caps the GEMM kernel chosen (for tests). 0 or a WEFT_E* code with a message in @err. */
 int text_bert_load(const char *dir, text_bert **out, char *err,
                    size_t err_cap);
 void text_bert_free(text_bert *m);
 
 /* Scratch space of one caller, grown to the largest batch seen. */
 typedef struct text_bert_ws {
-    float *x, *q, *k, *v, *ctx, *tmp, *inter, *scores;
+    float *x, *qkv, *ctx, *tmp, *inter, *scores;
     size_t cap_tokens, cap_scores;
 } text_bert_ws;
 void text_bert_ws_clear(text_bert_ws *ws);

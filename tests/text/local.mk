@@ -25,9 +25,9 @@ EXTRA_DIST += tests/golden/make-text-tokens.py tests/golden/make-text-embed.py \
 	tests/golden/text/sentences.txt tests/golden/text/embeddings.npy \
 	tests/fuzz/fuzz-safetensors.c tests/fuzz/corpus-safetensors
 if HAVE_UTF8PROC
-TESTS += tests/text/embed-graph.sh
+TESTS += tests/text/embed-graph.sh tests/text/test-text-isa.sh
 endif
-EXTRA_DIST += tests/text/embed-graph.sh graphs/embed.weft graphs/similar.weft \
+EXTRA_DIST += tests/text/embed-graph.sh tests/text/test-text-isa.sh graphs/embed.weft graphs/similar.weft \
 	tests/golden/text/queries.txt tests/golden/text/intents.txt
 
 # make fuzz-safetensors: the libFuzzer target over the model loader's
