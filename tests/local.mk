@@ -3,6 +3,10 @@
 TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"' \
 	-DTOP_BUILDDIR='"$(abs_top_builddir)"'
 TEST_LIBS = core/libweft.la $(CHECK_LIBS)
+# Fetched model weights (models/*/fetch); configure's WEFT_TEST_MODELS
+# overrides the source tree's folder, as make distcheck does.
+TEST_MODELS = $(WEFT_TEST_MODELS)
+TEST_CFLAGS += -DWEFT_TEST_MODELS='"$(TEST_MODELS)"'
 
 AM_TESTS_ENVIRONMENT = \
 	abs_top_srcdir='$(abs_top_srcdir)'; export abs_top_srcdir; \
@@ -10,7 +14,8 @@ AM_TESTS_ENVIRONMENT = \
 	CC='$(CC)'; export CC; \
 	WEFT_PLUGIN_PATH='$(abs_top_builddir)/plugins/.libs'; export WEFT_PLUGIN_PATH; \
 	CK_DEFAULT_TIMEOUT=120; export CK_DEFAULT_TIMEOUT; \
-	OPENBLAS_NUM_THREADS=1; export OPENBLAS_NUM_THREADS;
+	OPENBLAS_NUM_THREADS=1; export OPENBLAS_NUM_THREADS; \
+	WEFT_TEST_MODELS='$(TEST_MODELS)'; export WEFT_TEST_MODELS;
 
 if SANITIZE
 # LeakSanitizer walks each thread's dynamic TLS blocks; with glibc 2.36 a

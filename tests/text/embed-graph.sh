@@ -7,14 +7,15 @@
 # ./quickstart); its absence is a failure, not a skip.
 set -eu
 top=${abs_top_builddir:?} src=${abs_top_srcdir:?}
-[ -s "$src/models/all-minilm-l6-v2/model.safetensors" ] || {
+model=${WEFT_TEST_MODELS:-$src/models}/all-minilm-l6-v2
+[ -s "$model/model.safetensors" ] || {
     echo "embed-graph.sh: run models/all-minilm-l6-v2/fetch first" >&2; exit 1; }
 T=$(mktemp -d "${TMPDIR:-/tmp}/weft-embed-XXXXXX")
 trap 'rm -rf "$T"' EXIT
-"$top/core/cli/weft" run "$src/graphs/embed.weft" out="$T/e.npy" 2>"$T/err"
+"$top/core/cli/weft" run "$src/graphs/embed.weft" model="$model" out="$T/e.npy" 2>"$T/err"
 head -c 128 "$T/e.npy" | grep -q "'shape': (232, 384)" || {
     echo "embed.weft: unexpected header:"; head -c 128 "$T/e.npy"; exit 1; }
 [ "$(wc -c < "$T/e.npy")" -eq $((128 + 232 * 384 * 4)) ]
-"$top/core/cli/weft" run "$src/graphs/similar.weft" k=1 > "$T/sim.txt"
+"$top/core/cli/weft" run "$src/graphs/similar.weft" model="$model" k=1 > "$T/sim.txt"
 head -n 1 "$T/sim.txt" | grep -q "	what is the weather$"
 echo "embed.weft: 232 x 384 embeddings; similar.weft: $(head -n 1 "$T/sim.txt")"

@@ -26,7 +26,7 @@
 #include "npy.h"
 #include "wordpiece.h"
 
-#define MODEL TOP_SRCDIR "/models/all-minilm-l6-v2"
+#define MODEL WEFT_TEST_MODELS "/all-minilm-l6-v2"
 #define GOLDEN TOP_SRCDIR "/tests/golden/text"
 
 static weft_registry *reg;
