@@ -12,9 +12,12 @@
  *
  *   same thread:  Weft threads=1; GStreamer as is (one streaming thread).
  *   cross thread: GStreamer puts a `queue` (a thread boundary) before
- *                 every element; Weft runs threads=k+2, one worker per
- *                 node, so consecutive calls on a buffer's path run on
- *                 different workers whenever more than one is awake.
+ *                 every element; Weft runs threads=k+2, a worker per
+ *                 node. Weft's pool decides where nodes run: it wakes
+ *                 another worker only for nodes whose batches keep one
+ *                 busy (sched.c, heavy()), so with cheap identities the
+ *                 chain mostly stays on one worker and this measures the
+ *                 pool's cost, not a forced hand-off per hop.
  *
  * Usage: hop [-n BUFFERS] [-k IDENTITIES] [-r REPEATS] [--no-gst]
  *            [--same-only | --cross-only]

@@ -14,7 +14,9 @@
  * Ready nodes wait in one FIFO run queue served by the workers. A worker
  * keeps running the node it took while it stays ready (up to BATCH calls),
  * which keeps its data in cache; with one worker the FIFO makes the order
- * of calls, hence outputs and traces, a pure function of the graph.
+ * of calls, hence outputs and traces, a pure function of the graph. A
+ * sleeping worker is woken only when every awake one is busy with a heavy
+ * node (wake_worker()), so cheap nodes do not bounce between threads.
  *
  * Queues are fixed rings sized at start: steady state allocates nothing.
  * Capacity is the readiness threshold; a node that pushes several buffers
@@ -290,11 +292,18 @@ static void app_sink_check(weft__sched *s, sched_node *n)
         set_done(s);
 }
 
-/* Wake one sleeping worker unless enough are already waking: a futex wake
- * and a context switch per push would cost more than the hop itself. */
+/* Wake a sleeping worker only when no awake worker will come back to the
+ * run queue soon, that is when every awake worker is inside a batch of a
+ * heavy node (see heavy()), or none is awake. An awake worker running
+ * light nodes is back at the queue within about HEAVY_NS and takes the
+ * work itself, which keeps a chain of cheap nodes on one thread: with one
+ * global lock, two workers trading such a chain spend more on the lock's
+ * cache line, futex wake-ups and context switches than the hops
+ * themselves cost. Heavy nodes still get a worker each. */
 static void wake_worker(weft__sched *s)
 {
-    if (s->n_idle > s->n_waking) {
+    uint32_t awake = s->n_workers - s->n_idle + s->n_waking;
+    if (s->n_idle > s->n_waking && awake <= s->n_heavy) {
         s->n_waking++;
         pthread_cond_signal(&s->work_cv);
     }
@@ -435,6 +444,25 @@ static void node_failed(weft__sched *s, sched_node *n)
 
 /* ------------------------------------------------------------ running */
 
+/* A node whose batches of calls take this long on average is heavy: it
+ * keeps its worker away from the run queue long enough that queued work
+ * should go to another worker. */
+#define HEAVY_NS 20000
+
+/* HEAVY_NS in ticks. The tick rate is measured over the run's first
+ * millisecond; until then a rate of 4 ticks/ns (above any TSC) is assumed,
+ * which errs towards calling nodes light. */
+static int64_t heavy_ticks(weft__sched *s)
+{
+    if (s->heavy_ticks)
+        return s->heavy_ticks;
+    if (weft__now_ns() - s->tick_ns0 < 1000000)
+        return 4 * HEAVY_NS;
+    int64_t t = (int64_t)(HEAVY_NS / weft__sched_ns_per_tick(s));
+    s->heavy_ticks = t > 0 ? t : 1;
+    return s->heavy_ticks;
+}
+
 /* One call of @n's process. Called and returns with s->mu held, and @n
  * left RUNNING: a thread keeps a node for a batch of calls, and only
  * release() lets events queue it again, so no other worker can take it
@@ -456,6 +484,7 @@ static void dispatch(weft__sched *s, sched_node *n, int tid)
     n->calls++;
     n->busy_ticks += b - a;
     weft__hist_add(&n->proc, b - a);
+    n->batch_ticks += b - a;
     if (s->trace) {
         weft__trace_span(s, n, tid, tt0, weft__trace_ts(s));
         weft__trace_depths(s, n);
@@ -503,6 +532,28 @@ static int64_t poll_paced(weft__sched *s)
     return next == INT64_MAX ? next : weft__now_ns() + (next - now);
 }
 
+/* Decide, as @n's batch starts, whether it holds its worker long. A node
+ * not yet timed counts as heavy, so a graph starts with every core busy.
+ * Readiness bounds a batch: a node in a chain runs until its input is
+ * empty or its output full, a link's capacity at most. */
+static bool heavy(weft__sched *s, const sched_node *n)
+{
+    if (s->n_workers < 2)
+        return false;
+    return !n->calls || n->avg_ticks >= heavy_ticks(s);
+}
+
+/* Go back to sleep, leaving the run queue to the others, rather than take
+ * a light node while another worker that runs only light ones is awake:
+ * it will be back within a batch, and one thread running a chain of cheap
+ * nodes beats two contending for it. The last awake worker never leaves
+ * queued work, so nothing is stranded. */
+static bool leave_to_others(weft__sched *s, const sched_node *head)
+{
+    uint32_t others = s->n_workers - s->n_idle - 1;
+    return others > s->n_heavy && !heavy(s, head);
+}
+
 static void *worker_main(void *arg)
 {
     worker *w = arg;
@@ -510,9 +561,10 @@ static void *worker_main(void *arg)
     pthread_mutex_lock(&s->mu);
     while (!s->done) {
         check_stop_request(s);
-        if (!s->rq_n) {
+        if (!s->rq_n || leave_to_others(s, &s->nodes[s->runq[s->rq_head]])) {
             int64_t until = s->n_paced ? poll_paced(s) : INT64_MAX;
-            if (s->rq_n || s->done)
+            if (s->done || (s->rq_n && !leave_to_others(
+                                           s, &s->nodes[s->runq[s->rq_head]])))
                 continue;
             s->n_idle++;
             cv_wait(&s->work_cv, &s->mu, until);
@@ -524,11 +576,24 @@ static void *worker_main(void *arg)
         sched_node *n = &s->nodes[s->runq[s->rq_head]];
         s->rq_head = (s->rq_head + 1) % s->n_nodes;
         s->rq_n--;
+        n->heavy_run = heavy(s, n);
+        s->n_heavy += n->heavy_run;
         if (s->rq_n)
             wake_worker(s); /* more work than this worker can take */
         n->state = NODE_IDLE;
+        n->batch_ticks = 0;
+        n->batch_t0 = weft__ticks();
         for (int i = 0; i < BATCH && ready(s, n); i++)
             dispatch(s, n, w->tid);
+        if (s->n_workers > 1) {
+            /* A batch preempted by another process lasts milliseconds:
+             * clip it, so that only a run of slow batches makes the node
+             * heavy. */
+            int64_t d = n->batch_ticks, top = 2 * heavy_ticks(s);
+            n->avg_ticks += ((d < top ? d : top) - n->avg_ticks) / 8;
+        }
+        s->n_heavy -= n->heavy_run;
+        n->heavy_run = false;
         release(s, n);
     }
     pthread_mutex_unlock(&s->mu);
@@ -981,6 +1046,27 @@ int weft__sched_start(weft_graph *g, const weft_run_opts *opts)
     return rc;
 }
 
+/* A light node whose batch has lasted far longer than its history says
+ * (a call that suddenly blocks or computes) would hold queued work back
+ * while the other workers sleep: count it as heavy from now on, so that
+ * wake_worker() lets another worker take that work. Called by the waiting
+ * thread every POLL_NS, with s->mu held. */
+static void promote_stuck(weft__sched *s)
+{
+    if (s->n_workers < 2 || !s->rq_n)
+        return;
+    int64_t now = weft__ticks(), limit = 50 * heavy_ticks(s);
+    for (size_t i = 0; i < s->n_nodes; i++) {
+        sched_node *n = &s->nodes[i];
+        if (n->state == NODE_RUNNING && n->kind != KIND_LIVE &&
+            !n->heavy_run && now - n->batch_t0 > limit) {
+            n->heavy_run = true;
+            s->n_heavy++;
+            wake_worker(s);
+        }
+    }
+}
+
 int weft__sched_wait(weft_graph *g, int64_t timeout_ns)
 {
     weft__sched *s = g->sched;
@@ -1002,6 +1088,7 @@ int weft__sched_wait(weft_graph *g, int64_t timeout_ns)
         int64_t until = now + POLL_NS;
         if (until > deadline)
             until = deadline;
+        promote_stuck(s);
         cv_wait(&s->done_cv, &s->mu, until);
     }
     pthread_mutex_unlock(&s->mu);

@@ -87,6 +87,10 @@ typedef struct sched_node {
     pthread_t thread; /* live sources */
     bool has_thread;
     int tid; /* trace track of the thread running it now */
+    int64_t avg_ticks;   /* moving average of a batch's process time */
+    int64_t batch_ticks; /* process time of the batch running now */
+    int64_t batch_t0;    /* when the batch running now started (ticks) */
+    bool heavy_run;    /* counted in s->n_heavy while its batch runs */
 } sched_node;
 
 typedef struct weft__sched {
@@ -109,6 +113,8 @@ typedef struct weft__sched {
     void *worker_args;
     uint32_t n_workers, n_idle;
     uint32_t n_waking; /* signalled workers that have not woken yet */
+    uint32_t n_heavy;   /* workers running a batch of a heavy node */
+    int64_t heavy_ticks; /* HEAVY_NS in ticks, once measured (0: not yet) */
     bool flush_busy;
     bool threads_joined;
 
