@@ -32,7 +32,6 @@ static int capture_init(weft_node *node)
     PaDeviceIndex dev;
     const PaDeviceInfo *info;
     char err[2048];
-    PaError e;
     double latency;
     int ret;
 
@@ -62,15 +61,8 @@ static int capture_init(weft_node *node)
     /* Opened now (not at the first process) so that a wrong device or an
      * unsupported rate fails before the graph runs; started at the first
      * process so that nothing overruns while the graph is set up. */
-    e = Pa_OpenStream(&s->stream, &in, NULL, s->rate, (unsigned long)s->frame,
-                      paClipOff, NULL, NULL);
-    if (e != paNoError) {
-        s->stream = NULL;
-        return weft_node_error(node, WEFT_ENODEV,
-                               "cannot open %s for %d Hz %d-channel capture: %s",
-                               s->label, s->rate, s->channels, Pa_GetErrorText(e));
-    }
-    return 0;
+    return pa_open(node, &s->stream, &in, NULL, s->rate, (unsigned long)s->frame,
+                   s->label);
 }
 
 static int capture_negotiate(weft_node *node, const weft_format *const *inf,
@@ -130,12 +122,8 @@ static weft_flow capture_process(weft_node *node)
     if (atomic_load(&s->stop) || weft_node_is_stopping(node))
         return WEFT_FLOW_EOS;
     if (!s->started) {
-        if ((e = Pa_StartStream(s->stream)) != paNoError) {
-            weft_node_error(node, WEFT_ENODEV, "%s: cannot start capture: %s",
-                            s->label, Pa_GetErrorText(e));
+        if (pa_start(node, s->stream, &s->started, s->label, "capture") < 0)
             return WEFT_FLOW_ERROR;
-        }
-        s->started = true;
         s->start_ns = weft_node_clock_ns(node);
     }
     if ((ret = wait_frame(node, s)) <= 0)
@@ -185,13 +173,7 @@ static void capture_fini(weft_node *node)
 
     if (!s)
         return;
-    if (s->stream) {
-        if (s->started)
-            Pa_AbortStream(s->stream);
-        Pa_CloseStream(s->stream);
-    }
-    if (s->pa)
-        pa_release();
+    pa_close(s->stream, s->started, s->pa);
     free(s);
     weft_node_set_priv(node, NULL);
 }

@@ -80,6 +80,47 @@ void pa_release(void)
     }
 }
 
+int pa_open(weft_node *node, PaStream **stream, const PaStreamParameters *in,
+            const PaStreamParameters *out, int rate, unsigned long frames,
+            const char *label)
+{
+    PaError e = Pa_OpenStream(stream, in, out, rate, frames, paClipOff, NULL, NULL);
+
+    if (e != paNoError) {
+        *stream = NULL;
+        return weft_node_error(node, WEFT_ENODEV,
+                               "cannot open %s for %d Hz %d-channel %s: %s", label,
+                               rate, in ? in->channelCount : out->channelCount,
+                               in ? "capture" : "playback", Pa_GetErrorText(e));
+    }
+    return 0;
+}
+
+int pa_start(weft_node *node, PaStream *stream, bool *started, const char *label,
+             const char *what)
+{
+    PaError e;
+
+    if (*started)
+        return 0;
+    if ((e = Pa_StartStream(stream)) != paNoError)
+        return weft_node_error(node, WEFT_ENODEV, "%s: cannot start %s: %s", label,
+                               what, Pa_GetErrorText(e));
+    *started = true;
+    return 0;
+}
+
+void pa_close(PaStream *stream, bool started, bool pa)
+{
+    if (stream) {
+        if (started)
+            Pa_AbortStream(stream);
+        Pa_CloseStream(stream);
+    }
+    if (pa)
+        pa_release();
+}
+
 const char *pa_device_label(PaDeviceIndex i, char *buf, size_t len)
 {
     const PaDeviceInfo *d = Pa_GetDeviceInfo(i);

@@ -35,6 +35,30 @@ int pa_find_device(const char *spec, bool input, PaDeviceIndex *out,
 /** "name (host API)" of device @i into @buf; returns @buf. */
 const char *pa_device_label(PaDeviceIndex i, char *buf, size_t len);
 
+/**
+ * pa_open: open a blocking float32 stream on @in (capture) or @out
+ * (playback), the other NULL, at @rate Hz in buffers of @frames frames.
+ * On failure *@stream is NULL and the error, naming device @label, is
+ * reported on @node. 0 or a negative code. [control]
+ */
+int pa_open(weft_node *node, PaStream **stream, const PaStreamParameters *in,
+            const PaStreamParameters *out, int rate, unsigned long frames,
+            const char *label);
+
+/**
+ * pa_start: start @stream unless *@started; sets *@started. On failure the
+ * error, naming device @label and @what ("capture", "playback"), is
+ * reported on @node. 0 or a negative code.
+ */
+int pa_start(weft_node *node, PaStream *stream, bool *started, const char *label,
+             const char *what);
+
+/**
+ * pa_close: abort @stream when @started and close it (NULL: none), then
+ * drop the PortAudio reference when @pa (from pa_acquire). [control]
+ */
+void pa_close(PaStream *stream, bool started, bool pa);
+
 /** CLOCK_MONOTONIC in ns: device timeouts use real time, not the graph's
  * (possibly fake) clock. */
 int64_t pa_now_ns(void);

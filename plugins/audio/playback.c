@@ -51,7 +51,6 @@ static int playback_negotiate(weft_node *node, const weft_format *const *in,
     playback *s = weft_node_priv(node);
     PaStreamParameters op = { 0 };
     int64_t rate = 0, ch = 0;
-    PaError e;
 
     (void)out;
     if (!in[0] || weft_format_get_int(in[0], "rate", &rate) < 0 ||
@@ -68,15 +67,8 @@ static int playback_negotiate(weft_node *node, const weft_format *const *in,
     op.sampleFormat = paFloat32;
     op.suggestedLatency = s->latency > 0 ? s->latency
                                          : Pa_GetDeviceInfo(s->dev)->defaultLowOutputLatency;
-    e = Pa_OpenStream(&s->stream, NULL, &op, s->rate, paFramesPerBufferUnspecified,
-                      paClipOff, NULL, NULL);
-    if (e != paNoError) {
-        s->stream = NULL;
-        return weft_node_error(node, WEFT_ENODEV,
-                               "cannot open %s for %d Hz %d-channel playback: %s",
-                               s->label, s->rate, s->channels, Pa_GetErrorText(e));
-    }
-    return 0;
+    return pa_open(node, &s->stream, NULL, &op, s->rate, paFramesPerBufferUnspecified,
+                   s->label);
 }
 
 /* Write @frames frames, in pieces the device has room for, so that a
@@ -131,14 +123,8 @@ static weft_flow playback_process(weft_node *node)
 
     if (s->done)
         return WEFT_FLOW_EOS;
-    if (!s->started) {
-        if ((e = Pa_StartStream(s->stream)) != paNoError) {
-            weft_node_error(node, WEFT_ENODEV, "%s: cannot start playback: %s",
-                            s->label, Pa_GetErrorText(e));
-            return WEFT_FLOW_ERROR;
-        }
-        s->started = true;
-    }
+    if (pa_start(node, s->stream, &s->started, s->label, "playback") < 0)
+        return WEFT_FLOW_ERROR;
     while (ret > 0 && (f = weft_node_pop(node, 0, &b)) == WEFT_FLOW_OK) {
         int64_t frames = weft_buf_dim(b, 0);
         if (weft_buf_kind(b) != WEFT_KIND_TENSOR || weft_buf_dtype(b) != WEFT_DTYPE_F32 ||
@@ -184,13 +170,7 @@ static void playback_fini(weft_node *node)
 
     if (!s)
         return;
-    if (s->stream) {
-        if (s->started)
-            Pa_AbortStream(s->stream);
-        Pa_CloseStream(s->stream);
-    }
-    if (s->pa)
-        pa_release();
+    pa_close(s->stream, s->started, s->pa);
     free(s);
     weft_node_set_priv(node, NULL);
 }

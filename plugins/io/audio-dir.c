@@ -42,17 +42,9 @@ static int audio_dir_negotiate(weft_node *node, const weft_format *const *in,
                                weft_format **out)
 {
     audio_dir *s = weft_node_priv(node);
-    weft_format *f = weft_format_new("audio/pcm");
 
     (void)in;
-    if (!f || weft_format_set_int(f, "rate", s->rate) < 0 ||
-        weft_format_set_int(f, "channels", s->channels) < 0 ||
-        weft_format_set_string(f, "dtype", "f32") < 0) {
-        weft_format_free(f);
-        return weft_node_error(node, WEFT_ENOMEM, "out of memory");
-    }
-    out[0] = f;
-    return 0;
+    return io_pcm_format(node, s->rate, s->channels, out);
 }
 
 static weft_flow audio_dir_process(weft_node *node)
@@ -102,11 +94,8 @@ static weft_flow audio_dir_process(weft_node *node)
     if (!more)
         fl |= WEFT_BUF_SEGMENT_END;
     weft_buf_set_flags(b, fl);
-    if (weft_buf_set_meta(b, "file", s->names[s->next]) < 0) {
-        weft_buf_unref(b);
-        weft_node_error(node, WEFT_ENOMEM, "out of memory");
+    if (io_set_file_meta(node, b, s->names[s->next]) < 0)
         return WEFT_FLOW_ERROR;
-    }
     s->pos += n;
     if (!more) {
         io_audio_dec_close(s->dec);

@@ -57,17 +57,9 @@ static int audio_file_negotiate(weft_node *node, const weft_format *const *in,
                                 weft_format **out)
 {
     audio_file *s = weft_node_priv(node);
-    weft_format *f = weft_format_new("audio/pcm");
 
     (void)in;
-    if (!f || weft_format_set_int(f, "rate", s->rate) < 0 ||
-        weft_format_set_int(f, "channels", s->channels) < 0 ||
-        weft_format_set_string(f, "dtype", "f32") < 0) {
-        weft_format_free(f);
-        return weft_node_error(node, WEFT_ENOMEM, "out of memory");
-    }
-    out[0] = f;
-    return 0;
+    return io_pcm_format(node, s->rate, s->channels, out);
 }
 
 static weft_flow audio_file_process(weft_node *node)

@@ -34,17 +34,10 @@ static int image_dir_negotiate(weft_node *node, const weft_format *const *in,
                                weft_format **out)
 {
     static const char *const names[] = { "H", "W", NULL };
-    int64_t dims[3] = { -1, -1, 3 };
-    weft_format *f = weft_format_new("image/rgb");
+    static const int64_t dims[3] = { -1, -1, 3 };
 
     (void)in;
-    if (!f || weft_format_set_string(f, "dtype", "u8") < 0 ||
-        weft_format_set_shape(f, 3, dims, names) < 0) {
-        weft_format_free(f);
-        return weft_node_error(node, WEFT_ENOMEM, "out of memory");
-    }
-    out[0] = f;
-    return 0;
+    return io_rgb_format(node, dims, names, out);
 }
 
 static weft_flow image_dir_process(weft_node *node)
@@ -69,11 +62,8 @@ static weft_flow image_dir_process(weft_node *node)
     }
     weft_buf_set_segment(b, s->next);
     weft_buf_set_flags(b, WEFT_BUF_SEGMENT_END);
-    if (weft_buf_set_meta(b, "file", s->names[s->next]) < 0) {
-        weft_buf_unref(b);
-        weft_node_error(node, WEFT_ENOMEM, "out of memory");
+    if (io_set_file_meta(node, b, s->names[s->next]) < 0)
         return WEFT_FLOW_ERROR;
-    }
     s->next++;
     last = s->next >= s->n;
     return io_push_source(node, b, last);

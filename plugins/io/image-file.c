@@ -34,16 +34,9 @@ static int image_file_negotiate(weft_node *node, const weft_format *const *in,
 {
     image_file *s = weft_node_priv(node);
     int64_t dims[3] = { weft_buf_dim(s->img, 0), weft_buf_dim(s->img, 1), 3 };
-    weft_format *f = weft_format_new("image/rgb");
 
     (void)in;
-    if (!f || weft_format_set_string(f, "dtype", "u8") < 0 ||
-        weft_format_set_shape(f, 3, dims, NULL) < 0) {
-        weft_format_free(f);
-        return weft_node_error(node, WEFT_ENOMEM, "out of memory");
-    }
-    out[0] = f;
-    return 0;
+    return io_rgb_format(node, dims, NULL, out);
 }
 
 static weft_flow image_file_process(weft_node *node)
@@ -56,11 +49,8 @@ static weft_flow image_file_process(weft_node *node)
     s->img = NULL;
     weft_buf_set_pts(b, 0);
     weft_buf_set_flags(b, WEFT_BUF_SEGMENT_END);
-    if (weft_buf_set_meta(b, "file", io_basename(s->path)) < 0) {
-        weft_buf_unref(b);
-        weft_node_error(node, WEFT_ENOMEM, "out of memory");
+    if (io_set_file_meta(node, b, io_basename(s->path)) < 0)
         return WEFT_FLOW_ERROR;
-    }
     weft_node_push(node, 0, b);
     return WEFT_FLOW_EOS;
 }

@@ -85,6 +85,43 @@ weft_flow io_push_source(weft_node *node, weft_buf *buf, bool last)
     return WEFT_FLOW_OK;
 }
 
+int io_set_file_meta(weft_node *node, weft_buf *buf, const char *name)
+{
+    if (weft_buf_set_meta(buf, "file", name) < 0) {
+        weft_buf_unref(buf);
+        return weft_node_error(node, WEFT_ENOMEM, "out of memory");
+    }
+    return 0;
+}
+
+int io_pcm_format(weft_node *node, int rate, int channels, weft_format **out)
+{
+    weft_format *f = weft_format_new("audio/pcm");
+
+    if (!f || weft_format_set_int(f, "rate", rate) < 0 ||
+        weft_format_set_int(f, "channels", channels) < 0 ||
+        weft_format_set_string(f, "dtype", "f32") < 0) {
+        weft_format_free(f);
+        return weft_node_error(node, WEFT_ENOMEM, "out of memory");
+    }
+    out[0] = f;
+    return 0;
+}
+
+int io_rgb_format(weft_node *node, const int64_t dims[3], const char *const *names,
+                  weft_format **out)
+{
+    weft_format *f = weft_format_new("image/rgb");
+
+    if (!f || weft_format_set_string(f, "dtype", "u8") < 0 ||
+        weft_format_set_shape(f, 3, dims, names) < 0) {
+        weft_format_free(f);
+        return weft_node_error(node, WEFT_ENOMEM, "out of memory");
+    }
+    out[0] = f;
+    return 0;
+}
+
 void io_sleep_until(weft_node *node, int64_t start_ns, int64_t pts_ns)
 {
     for (int i = 0; i < 1000 && !weft_node_is_stopping(node); i++) {

@@ -48,6 +48,24 @@ int64_t io_time_ns(int64_t index, double rate);
 weft_flow io_push_source(weft_node *node, weft_buf *buf, bool last);
 
 /**
+ * io_set_file_meta: set metadata key `file` of @buf to @name. On failure
+ * (out of memory) @buf is unreferenced and the error reported; returns 0 or
+ * a negative code.
+ */
+int io_set_file_meta(weft_node *node, weft_buf *buf, const char *name);
+
+/**
+ * io_pcm_format / io_rgb_format: the output formats of the io sources,
+ * `audio/pcm rate=@rate channels=@channels dtype=f32` and `image/rgb
+ * dtype=u8` of shape @dims (-1: free) with dimension @names (or NULL), set
+ * as out[0] ((transfer full)). 0, or a negative code after
+ * weft_node_error().
+ */
+int io_pcm_format(weft_node *node, int rate, int channels, weft_format **out);
+int io_rgb_format(weft_node *node, const int64_t dims[3], const char *const *names,
+                  weft_format **out);
+
+/**
  * io_sleep_until: sleep until the graph clock passes @start_ns + @pts_ns
  * (for `realtime` sources), in slices of at most 50 ms so that a stopping
  * graph is noticed.

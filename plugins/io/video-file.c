@@ -83,16 +83,9 @@ static int video_file_negotiate(weft_node *node, const weft_format *const *in,
 {
     video_file *s = weft_node_priv(node);
     int64_t dims[3] = { s->height, s->width, 3 };
-    weft_format *f = weft_format_new("image/rgb");
 
     (void)in;
-    if (!f || weft_format_set_string(f, "dtype", "u8") < 0 ||
-        weft_format_set_shape(f, 3, dims, NULL) < 0) {
-        weft_format_free(f);
-        return weft_node_error(node, WEFT_ENOMEM, "out of memory");
-    }
-    out[0] = f;
-    return 0;
+    return io_rgb_format(node, dims, NULL, out);
 }
 
 /* The next decoded frame into s->frame: 1, 0 at the end, <0 on error. */
