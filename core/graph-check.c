@@ -88,18 +88,39 @@ static int topo_order(weft_graph *g, uint32_t **order)
         free(out);
         return WEFT_ENOMEM;
     }
-    for (size_t i = 0; i < g->n_edges; i++)
+    /* Edges grouped by source (counting sort), so the walk is O(V + E). */
+    size_t *start = calloc(n + 1, sizeof *start);
+    uint32_t *by_src = calloc(g->n_edges + 1, sizeof *by_src);
+    if (!start || !by_src) {
+        free(start);
+        free(by_src);
+        free(indeg);
+        free(out);
+        return WEFT_ENOMEM;
+    }
+    for (size_t i = 0; i < g->n_edges; i++) {
         indeg[g->edges[i].dst]++;
+        start[g->edges[i].src + 1]++;
+    }
+    for (size_t v = 0; v < n; v++)
+        start[v + 1] += start[v];
+    for (size_t i = 0; i < g->n_edges; i++)
+        by_src[start[g->edges[i].src]++] = g->edges[i].dst;
+    for (size_t v = n; v > 0; v--) /* the fill advanced each start */
+        start[v] = start[v - 1];
+    start[0] = 0;
     size_t head = 0, tail = 0;
     for (size_t i = 0; i < n; i++)
         if (!indeg[i])
             out[tail++] = (uint32_t)i;
     while (head < tail) {
         uint32_t v = out[head++];
-        for (size_t i = 0; i < g->n_edges; i++)
-            if (g->edges[i].src == v && --indeg[g->edges[i].dst] == 0)
-                out[tail++] = g->edges[i].dst;
+        for (size_t k = start[v]; k < start[v + 1]; k++)
+            if (--indeg[by_src[k]] == 0)
+                out[tail++] = by_src[k];
     }
+    free(start);
+    free(by_src);
     int rc = 0;
     if (tail < n) {
         /* The nodes left with inputs form (or hang off) a cycle. */
@@ -152,15 +173,26 @@ static int negotiate_node(weft_graph *g, uint32_t v)
     int rc = 0;
     weft_format **in = calloc(n->n_in + 1, sizeof *in);
     size_t *first_in = calloc(n->n_in + 1, sizeof *first_in);
-    if (!in || !first_in) {
+    /* The links into @v in the order they were made (the chain runs from
+     * the newest), so messages name the first producer first. */
+    size_t n_ins = 0;
+    for (int32_t i = gn->first_in; i >= 0; i = g->edges[i].next_in)
+        n_ins++;
+    size_t *ins = calloc(n_ins + 1, sizeof *ins);
+    if (!in || !first_in || !ins) {
         free(in);
         free(first_in);
+        free(ins);
         return WEFT_ENOMEM;
     }
-    for (size_t i = 0; i < g->n_edges; i++) {
+    {
+        size_t k = n_ins;
+        for (int32_t i = gn->first_in; i >= 0; i = g->edges[i].next_in)
+            ins[--k] = (size_t)i;
+    }
+    for (size_t k = 0; k < n_ins; k++) {
+        size_t i = ins[k];
         weft__edge *e = &g->edges[i];
-        if (e->dst != v)
-            continue;
         weft__gnode *up = &g->nodes[e->src];
         if (up->failed) {
             gn->failed = true; /* already reported upstream */
@@ -228,10 +260,8 @@ static int negotiate_node(weft_graph *g, uint32_t v)
         goto out;
     }
     /* Each link into this node carries what the node settled for. */
-    for (size_t i = 0; i < g->n_edges; i++) {
-        weft__edge *e = &g->edges[i];
-        if (e->dst != v)
-            continue;
+    for (size_t k = 0; k < n_ins; k++) {
+        weft__edge *e = &g->edges[ins[k]];
         weft_format_free(e->format);
         e->format = weft_format_copy(n->in_fmt[e->dst_port]);
         if (!e->format) {
@@ -244,6 +274,7 @@ out:
         weft_format_free(in[p]);
     free(in);
     free(first_in);
+    free(ins);
     return rc;
 }
 

@@ -25,6 +25,8 @@ typedef struct weft__gnode {
                            reserved so later uses do not cascade errors */
     char *name;         /* the node's name (also when node is NULL) */
     bool failed;        /* init or negotiation failed: skip downstream */
+    int32_t first_in;   /* newest edge into this node, -1: none (see
+                           weft__edge.next_in) */
     weft_srcloc loc;    /* where it was declared (line 0: from code) */
     weft_srcloc class_loc;
     bool init_tried;
@@ -37,6 +39,7 @@ typedef struct weft__edge {
     weft_overflow overflow;
     weft_format *format;    /* negotiated (owned), NULL before check */
     weft_srcloc loc;        /* the `->` of the link in the file */
+    int32_t next_in;        /* the previous edge into the same node, -1 */
 } weft__edge;
 
 /* Source text kept for rendering diagnostics with the offending line. */
@@ -58,6 +61,10 @@ struct weft_graph {
 
     weft__gnode *nodes;
     size_t n_nodes, cap_nodes;
+    /* Open-addressing index of node names (node index + 1, 0 = empty), so
+     * that building a graph of n nodes costs O(n), not O(n^2). */
+    uint32_t *name_index;
+    size_t name_cap; /* a power of two, at least twice n_nodes */
     weft__edge *edges;
     size_t n_edges, cap_edges;
 

@@ -60,6 +60,7 @@ void weft_graph_free(weft_graph *g)
         free(g->sources[i].text);
     }
     free(g->nodes);
+    free(g->name_index);
     free(g->edges);
     free(g->diags);
     free(g->sources);
@@ -67,12 +68,54 @@ void weft_graph_free(weft_graph *g)
     free(g);
 }
 
+static uint64_t name_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
 int32_t weft__graph_node_index(const weft_graph *g, const char *name)
 {
-    for (size_t i = 0; name && i < g->n_nodes; i++)
-        if (strcmp(g->nodes[i].name, name) == 0)
-            return (int32_t)i;
-    return -1;
+    if (!name || !g->name_cap)
+        return -1;
+    size_t mask = g->name_cap - 1;
+    for (size_t i = name_hash(name) & mask;; i = (i + 1) & mask) {
+        uint32_t v = g->name_index[i];
+        if (!v)
+            return -1;
+        if (strcmp(g->nodes[v - 1].name, name) == 0)
+            return (int32_t)(v - 1);
+    }
+}
+
+/* Index node @k's name, growing the table to keep it at most half full. */
+static int index_name(weft_graph *g, size_t k)
+{
+    if (2 * (g->n_nodes + 1) > g->name_cap) {
+        size_t cap = g->name_cap ? g->name_cap * 2 : 64;
+        uint32_t *t = calloc(cap, sizeof *t);
+        if (!t)
+            return WEFT_ENOMEM;
+        for (size_t i = 0; i < g->name_cap; i++) {
+            uint32_t v = g->name_index[i];
+            if (!v)
+                continue;
+            size_t j = name_hash(g->nodes[v - 1].name) & (cap - 1);
+            while (t[j])
+                j = (j + 1) & (cap - 1);
+            t[j] = v;
+        }
+        free(g->name_index);
+        g->name_index = t;
+        g->name_cap = cap;
+    }
+    size_t j = name_hash(g->nodes[k].name) & (g->name_cap - 1);
+    while (g->name_index[j])
+        j = (j + 1) & (g->name_cap - 1);
+    g->name_index[j] = (uint32_t)k + 1;
+    return 0;
 }
 
 /* Node names: letters, digits, '_' and '-', with '/' joining the names of
@@ -134,8 +177,11 @@ int weft__graph_add_node_at(weft_graph *g, const char *name, const char *cls,
     weft__gnode *gn = &g->nodes[g->n_nodes];
     memset(gn, 0, sizeof *gn);
     gn->name = weft__strdup(name);
-    if (!gn->name)
+    gn->first_in = -1;
+    if (!gn->name || index_name(g, g->n_nodes) < 0) {
+        free(gn->name);
         return WEFT_ENOMEM;
+    }
     if (loc)
         gn->loc = *loc;
     if (class_loc)
@@ -361,9 +407,9 @@ int weft__graph_link_at(weft_graph *g, const char *src, const char *src_port,
                          "node `%s` cannot feed itself", a->name);
         return WEFT_EINVAL;
     }
-    for (size_t i = 0; i < g->n_edges; i++) {
+    for (int32_t i = b->first_in; i >= 0; i = g->edges[i].next_in) {
         const weft__edge *e = &g->edges[i];
-        if (e->dst != bi || e->dst_port != ip)
+        if (e->dst_port != ip)
             continue;
         if (e->src == ai && e->src_port == op) {
             weft__graph_diag(g, WEFT_DIAG_ERROR, dst_loc, NULL,
@@ -414,6 +460,8 @@ int weft__graph_link_at(weft_graph *g, const char *src, const char *src_port,
     }
     if (src_loc)
         e->loc = *src_loc;
+    e->next_in = b->first_in;
+    b->first_in = (int32_t)(g->n_edges - 1);
     return 0;
 }
 

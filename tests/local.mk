@@ -27,6 +27,15 @@ AM_TESTS_ENVIRONMENT += \
 	export ASAN_OPTIONS;
 endif
 
+if SANITIZE_THREAD
+# Races inside uninstrumented system libraries (PulseAudio) are suppressed;
+# everything TSan slows down by an order of magnitude gets 4x the timeouts.
+AM_TESTS_ENVIRONMENT += \
+	TSAN_OPTIONS="suppressions=$(abs_top_srcdir)/tests/tsan.supp$${TSAN_OPTIONS:+:$$TSAN_OPTIONS}"; \
+	export TSAN_OPTIONS; CK_TIMEOUT_MULTIPLIER=4; export CK_TIMEOUT_MULTIPLIER;
+endif
+EXTRA_DIST += tests/tsan.supp
+
 TESTS += tests/headers.sh
 EXTRA_DIST += tests/headers.sh
 

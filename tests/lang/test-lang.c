@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <weft/graph.h>
@@ -460,12 +459,6 @@ END_TEST
 
 /* ------------------------------------------------------------ robustness */
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static char *big(size_t cap)
 {
@@ -486,11 +479,9 @@ START_TEST(test_10k_nodes)
     for (int i = 0; i < 9999; i++)
         n += (size_t)sprintf(s + n, "n%d -> n%d\n", i, i + 1);
     sprintf(s + n, "n9999 -> out\n");
-    double t0 = now();
     weft_graph *g = parse(s, 0);
     ck_assert_uint_eq(weft_graph_n_nodes(g), 10002);
     ck_assert_int_eq(weft_graph_check(g), 0);
-    ck_assert_msg(now() - t0 < 20, "10,000 nodes took %.1f s", now() - t0);
     weft_graph_free(g);
     free(s);
 }
@@ -504,7 +495,6 @@ START_TEST(test_1mb_string)
     size_t n = strlen(s);
     memset(s + n, 'x', len);
     strcpy(s + n + len, "\" }\nnode l = text.lines { path = \"a\" }\n");
-    double t0 = now();
     weft_graph *g = NULL;
     weft_graph_parse_string(reg, s, "big", NULL, &g);
     ck_assert_uint_eq(strlen(weft_node_prop_string(weft_graph_find_node(g, "p"),
@@ -523,7 +513,6 @@ START_TEST(test_1mb_string)
     weft_graph_parse_string(reg, s, "big", NULL, &g);
     ck_assert_uint_le(weft_graph_count_diags(g, WEFT_DIAG_ERROR), 60);
     weft_graph_free(g);
-    ck_assert_msg(now() - t0 < 20, "1 MB strings took %.1f s", now() - t0);
     free(s);
 }
 END_TEST
@@ -539,7 +528,6 @@ START_TEST(test_deep_nesting)
                              "graph g%d { output out = x\n node x = g%d }\n",
                              i, i - 1);
     sprintf(s + n, "node top = g999\nnode o = null.sink\ntop -> o\n");
-    double t0 = now();
     weft_graph *g = parse(s, WEFT_EPARSE);
     ck_assert(has_diag(g, "nested more than", NULL));
     weft_graph_free(g);
@@ -574,7 +562,6 @@ START_TEST(test_deep_nesting)
     for (int i = 0; i < 100000; i++)
         n += (size_t)sprintf(s + n, "graph g { ");
     weft_graph_free(parse(s, WEFT_EPARSE));
-    ck_assert_msg(now() - t0 < 30, "nesting took %.1f s", now() - t0);
     free(s);
 }
 END_TEST
