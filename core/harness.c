@@ -202,6 +202,27 @@ int weft_harness_set_prop(weft_harness *h, const char *name,
     return rc;
 }
 
+int weft_harness_set_props_v(weft_harness *h, va_list ap)
+{
+    const char *k;
+    while ((k = va_arg(ap, const char *))) {
+        const char *v = va_arg(ap, const char *);
+        int rc = weft_harness_set_prop(h, k, v ? v : "");
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+int weft_harness_set_props(weft_harness *h, ...)
+{
+    va_list ap;
+    va_start(ap, h);
+    int rc = weft_harness_set_props_v(h, ap);
+    va_end(ap);
+    return rc;
+}
+
 int weft_harness_set_input_format(weft_harness *h, uint32_t port,
                                   const char *format)
 {

@@ -22,6 +22,7 @@
 #ifndef WEFT_HARNESS_H
 #define WEFT_HARNESS_H
 
+#include <stdarg.h>
 #include <weft/registry.h>
 
 WEFT_BEGIN_DECLS
@@ -41,6 +42,15 @@ WEFT_API void weft_harness_free(weft_harness *h);
  * weft_harness_error). */
 WEFT_API int weft_harness_set_prop(weft_harness *h, const char *name,
                                    const char *value);
+/**
+ * Set several properties from NULL-terminated name/value string pairs:
+ * weft_harness_set_props(h, "rate", "16k", "path", "a.wav", NULL).
+ * Stops at the first failure, whose message names the property (see
+ * weft_harness_error). 0 or that failure's code. Since: 0.1
+ */
+WEFT_API int weft_harness_set_props(weft_harness *h, ...);
+/** The same with a va_list, for test helpers that take the pairs. */
+WEFT_API int weft_harness_set_props_v(weft_harness *h, va_list ap);
 /** Format of input @port (text, parsed), before start. */
 WEFT_API int weft_harness_set_input_format(weft_harness *h, uint32_t port,
                                            const char *format);

@@ -64,16 +64,13 @@ static weft_harness *hnew(const char *cls, ...)
 {
     weft_harness *h;
     va_list ap;
-    const char *k;
+    int rc;
 
     ck_assert_int_eq(weft_harness_new(reg, cls, &h), 0);
     va_start(ap, cls);
-    while ((k = va_arg(ap, const char *))) {
-        const char *v = va_arg(ap, const char *);
-        ck_assert_msg(weft_harness_set_prop(h, k, v) == 0, "%s=%s: %s", k, v,
-                      weft_harness_error(h));
-    }
+    rc = weft_harness_set_props_v(h, ap);
     va_end(ap);
+    ck_assert_msg(rc == 0, "%s", weft_harness_error(h));
     return h;
 }
 

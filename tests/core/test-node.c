@@ -164,6 +164,12 @@ START_TEST(properties_are_checked)
     ck_assert_ptr_nonnull(strstr(weft_harness_error(h), "sum"));
     ck_assert_int_eq(weft_harness_set_prop(h, "nope", "1"), WEFT_ENOENT);
     ck_assert_ptr_nonnull(strstr(weft_harness_error(h), "no property 'nope'"));
+    ck_assert_int_eq(weft_harness_set_props(h, "scale", "2", "mode", "sum",
+                                            NULL), 0);
+    ck_assert_int_lt(weft_harness_set_props(h, "scale", "3", "mode", "x",
+                                            NULL), 0);
+    ck_assert_ptr_nonnull(strstr(weft_harness_error(h), "property 'mode'"));
+    ck_assert_int_eq(weft_harness_set_props(h, "scale", "1", NULL), 0);
     /* Defaults apply. */
     ck_assert_int_eq(weft_harness_start(h), 0);
     ck_assert_int_eq(weft_node_prop_int(weft_harness_node(h), "scale"), 1);
