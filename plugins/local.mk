@@ -109,7 +109,10 @@ TEXT_CORE_SOURCES = \
 	plugins/text/wordpiece.h \
 	plugins/text/unicode-tables.c \
 	plugins/text/bert.c \
-	plugins/text/bert.h
+	plugins/text/bert.h \
+	plugins/text/bert-cpu.h \
+	plugins/text/bert-gemm.c \
+	plugins/text/bert-attn.c
 plugin_LTLIBRARIES += plugins/text.la
 plugins_text_la_SOURCES = \
 	$(TEXT_CORE_SOURCES) \

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * bench-text: time Weft's BERT sentence encoder (plugins/text/bert.c, the
+ * bench-text: time Weft's BERT sentence encoder (plugins/text/bert*.c, the
  * code text.embed runs) on token ids prepared elsewhere, single thread.
  * bench/text/run.py drives it side by side with sentence-transformers and
  * onnxruntime on the same ids.

@@ -7,7 +7,7 @@ onnxruntime, one thread each, same machine, same token ids, one invocation.
 
 Runs all-MiniLM-L6-v2 (models/all-minilm-l6-v2) in
 
-  weft     bench-text (plugins/text/bert.c, what text.embed runs)
+  weft     bench-text (plugins/text/bert*.c, what text.embed runs)
   torch    sentence-transformers 2.2.2 on Debian's python3-torch 1.13
            (torch.set_num_threads(1))
   ort      onnxruntime (intra/inter-op threads 1, ORT_ENABLE_ALL) on an

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* BERT-family encoder on the CPU through libweft-kernels; see bert.h. */
+/* BERT-family encoder on the CPU: loading, packing and the layer loop;
+ * the kernels are in bert-gemm.c and bert-attn.c. See bert.h. */
 #include "config.h"
 
-#include "bert.h"
+#include "bert-cpu.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -60,183 +61,6 @@ static int64_t st_max_len(const char *dir)
 }
 
 
-/*
- * The dense layers' GEMM: y[M,N] = x[M,K] W^T + b (optionally GELU), with
- * W repacked at load into panels of PANEL output columns, each panel
- * [K][PANEL] contiguous, so the kernel streams the weights once per block
- * of rows with unit stride and no per-call packing (OpenBLAS repacks the
- * whole weight matrix on every call, which at 16 tokens costs as much as
- * the arithmetic). Every output element is one fp32 FMA chain over k in
- * order, like a BLAS microkernel, so results match OpenBLAS to rounding.
- * The build has no -march flags: the kernels are compiled for AVX-512 and
- * AVX2+FMA through target attributes and picked at load with
- * __builtin_cpu_supports; the portable one uses 16-byte vectors.
- */
-#define PANEL 32
-#define ROWCHUNK 48 /* rows of x kept hot in L2 while the panels stream */
-
-static size_t panels_of(size_t n)
-{
-    return (n + PANEL - 1) / PANEL;
-}
-
-/* Pack the row-major [N,K] weights (@parts stacked matrices of rows[i]
- * rows each) and their biases for the GEMM at *@cur (advanced past them),
- * or, when *@cur is NULL, only advance it by the floats needed. */
-static void gemm_pack(size_t parts, const float *const *w,
-                      const float *const *b, const size_t *rows, size_t K,
-                      float **cur, size_t *used, float **wp, float **bp)
-{
-    size_t N = 0;
-    for (size_t i = 0; i < parts; i++)
-        N += rows[i];
-    size_t np = panels_of(N);
-    *used += np * PANEL * (K + 1);
-    if (!*cur)
-        return;
-    *wp = *cur;
-    *bp = *wp + np * PANEL * K;
-    *cur = *bp + np * PANEL;
-    memset(*bp, 0, np * PANEL * sizeof(float));
-    /* Row n of the stacked matrix (NULL past the end: zero padding). */
-    const float *src[PANEL];
-    for (size_t p = 0, part = 0, r = 0; p < np; p++) {
-        float *dst = *wp + p * PANEL * K;
-        for (size_t j = 0; j < PANEL; j++, r++) {
-            while (part < parts && r == rows[part])
-                part++, r = 0;
-            src[j] = part < parts ? w[part] + r * K : NULL;
-            if (src[j])
-                (*bp)[p * PANEL + j] = b[part][r];
-        }
-        /* Blocks of 16 k: one cache line of each source row. */
-        for (size_t k0 = 0; k0 < K; k0 += 16) {
-            size_t k1 = K - k0 < 16 ? K : k0 + 16;
-            for (size_t j = 0; j < PANEL; j++)
-                for (size_t k = k0; k < k1; k++)
-                    dst[k * PANEL + j] = src[j] ? src[j][k] : 0.0f;
-        }
-    }
-}
-
-/* GELU with erf from the rational approximation Eigen and TensorFlow use
- * for float erf (x clamped to [-4, 4], where erf is 1 in float). */
-#define GELU_VEC(VT, VI, v)                                                  \
-    do {                                                                     \
-        VT t_ = (v) * (float)M_SQRT1_2, z_ = (v) * 0.0f;                      \
-        VI hi_ = t_ > z_ + 4.0f, lo_ = t_ < z_ - 4.0f;                       \
-        t_ = (VT)(((VI)t_ & ~(hi_ | lo_)) | ((VI)(z_ + 4.0f) & hi_) |          \
-                  ((VI)(z_ - 4.0f) & lo_));                                  \
-        VT x2_ = t_ * t_;                                                    \
-        VT p_ = x2_ * -2.72614225801306e-10f + 2.77068142495902e-08f;        \
-        p_ = x2_ * p_ - 2.10102402082508e-06f;                               \
-        p_ = x2_ * p_ - 5.69250639462346e-05f;                               \
-        p_ = x2_ * p_ - 7.34990630326855e-04f;                               \
-        p_ = x2_ * p_ - 2.95459980854025e-03f;                               \
-        p_ = x2_ * p_ - 1.60960333262415e-02f;                               \
-        p_ = t_ * p_;                                                        \
-        VT q_ = x2_ * -1.45660718464996e-05f - 2.13374055278905e-04f;        \
-        q_ = x2_ * q_ - 1.68282697438203e-03f;                               \
-        q_ = x2_ * q_ - 7.37332916720468e-03f;                               \
-        q_ = x2_ * q_ - 1.42647390514189e-02f;                               \
-        (v) = 0.5f * (v) * (1.0f + p_ / q_);                                 \
-    } while (0)
-
-#define UNROLL _Pragma("GCC unroll 16")
-
-/* One ISA's kernel: VT holds VL floats, MR rows by PANEL columns of
- * accumulators (12 vector registers on AVX2 and AVX-512). */
-#define DEFINE_GEMM(SFX, ATTR, VL, MR)                                       \
-    typedef float vf_##SFX __attribute__((vector_size(VL * 4)));             \
-    typedef int32_t vi_##SFX __attribute__((vector_size(VL * 4)));           \
-    ATTR static inline __attribute__((always_inline)) void tile_##SFX(       \
-        const int mr, const float *x, size_t ldx, size_t K, const float *w,  \
-        const float *b, bool gelu, float *y, size_t ldy, size_t nc)          \
-    {                                                                        \
-        enum { NV = PANEL / VL };                                            \
-        vf_##SFX acc[MR][NV];                                                \
-        UNROLL for (int r = 0; r < mr; r++)                                  \
-            UNROLL for (int j = 0; j < NV; j++)                              \
-                acc[r][j] = *(const vf_##SFX *)(b + j * VL);                 \
-        for (size_t k = 0; k < K; k++, w += PANEL) {                         \
-            vf_##SFX wv[NV];                                                 \
-            UNROLL for (int j = 0; j < NV; j++)                              \
-                wv[j] = *(const vf_##SFX *)(w + j * VL);                     \
-            UNROLL for (int r = 0; r < mr; r++) {                            \
-                const float a = x[(size_t)r * ldx + k];                      \
-                UNROLL for (int j = 0; j < NV; j++)                          \
-                    acc[r][j] += wv[j] * a;                                  \
-            }                                                                \
-        }                                                                    \
-        UNROLL for (int r = 0; r < mr; r++) {                                \
-            if (gelu)                                                        \
-                UNROLL for (int j = 0; j < NV; j++)                          \
-                    GELU_VEC(vf_##SFX, vi_##SFX, acc[r][j]);                 \
-            if (nc == PANEL) {                                               \
-                UNROLL for (int j = 0; j < NV; j++)                          \
-                    memcpy(y + (size_t)r * ldy + j * VL, &acc[r][j],         \
-                           sizeof acc[r][j]);                                \
-            } else {                                                         \
-                float tmp[PANEL];                                            \
-                memcpy(tmp, acc[r], sizeof tmp);                             \
-                memcpy(y + (size_t)r * ldy, tmp, nc * sizeof *tmp);         \
-            }                                                                \
-        }                                                                    \
-    }                                                                        \
-    ATTR static void gemm_##SFX(const float *x, size_t ldx, size_t M,        \
-                                size_t K, const float *wp, const float *bp,  \
-                                size_t N, bool gelu, float *y, size_t ldy)   \
-    {                                                                        \
-        for (size_t m0 = 0; m0 < M; m0 += ROWCHUNK) {                        \
-            size_t m1 = M - m0 < ROWCHUNK ? M : m0 + ROWCHUNK;               \
-            for (size_t n0 = 0; n0 < N; n0 += PANEL) {                       \
-                const float *w = wp + n0 * K, *b = bp + n0;                  \
-                size_t nc = N - n0 < PANEL ? N - n0 : PANEL;                 \
-                for (size_t r = m0; r < m1; r += MR) {                       \
-                    const float *xr = x + r * ldx;                           \
-                    float *yr = y + r * ldy + n0;                            \
-                    switch (m1 - r < MR ? (int)(m1 - r) : MR) {              \
-                    case 1: tile_##SFX(1 < MR ? 1 : MR, xr, ldx, K, w, b, gelu, yr, ldy, nc); break; \
-                    case 2: tile_##SFX(2 < MR ? 2 : MR, xr, ldx, K, w, b, gelu, yr, ldy, nc); break; \
-                    case 3: tile_##SFX(3 < MR ? 3 : MR, xr, ldx, K, w, b, gelu, yr, ldy, nc); break; \
-                    case 4: tile_##SFX(4 < MR ? 4 : MR, xr, ldx, K, w, b, gelu, yr, ldy, nc); break; \
-                    case 5: tile_##SFX(5 < MR ? 5 : MR, xr, ldx, K, w, b, gelu, yr, ldy, nc); break; \
-                    default: tile_##SFX(MR, xr, ldx, K, w, b, gelu, yr, ldy, nc); break; \
-                    }                                                        \
-                }                                                            \
-            }                                                                \
-        }                                                                    \
-    }
-
-DEFINE_GEMM(generic, , 4, 1)
-#if defined(__GNUC__) && defined(__x86_64__)
-#define HAVE_X86_KERNELS 1
-DEFINE_GEMM(avx2, __attribute__((target("avx2,fma"))), 8, 3)
-DEFINE_GEMM(avx512, __attribute__((target("avx512f"))), 16, 6)
-#endif
-
-/* The fastest kernel this CPU runs, capped by WEFT_TEXT_ISA. */
-static void gemm_pick(text_bert *m)
-{
-    const char *cap = getenv("WEFT_TEXT_ISA");
-
-    m->gemm = gemm_generic;
-    m->gemm_isa = "generic";
-    if (cap && !strcmp(cap, "generic"))
-        return;
-#ifdef HAVE_X86_KERNELS
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && !(cap && !strcmp(cap, "avx2"))) {
-        m->gemm = gemm_avx512;
-        m->gemm_isa = "avx512";
-    } else if (__builtin_cpu_supports("avx2") &&
-               __builtin_cpu_supports("fma")) {
-        m->gemm = gemm_avx2;
-        m->gemm_isa = "avx2";
-    }
-#endif
-}
-
 /* Pack every layer's dense weights into one allocation. */
 static int pack_layers(text_bert *m)
 {
@@ -256,14 +80,14 @@ static int pack_layers(text_bert *m)
             const float *qkv_w[] = { L->wq, L->wk, L->wv };
             const float *qkv_b[] = { L->bq, L->bk, L->bv };
             const size_t qkv_rows[] = { H, H, H };
-            gemm_pack(3, qkv_w, qkv_b, qkv_rows, H, &cur, &used, &L->qkv_p,
-                      &L->qkv_b);
-            gemm_pack(1, &L->wo, &L->bo, &H, H, &cur, &used, &L->wo_p,
-                      &L->bo_p);
-            gemm_pack(1, &L->wi, &L->bi, &I, H, &cur, &used, &L->wi_p,
-                      &L->bi_p);
-            gemm_pack(1, &L->wo2, &L->bo2, &H, I, &cur, &used, &L->wo2_p,
-                      &L->bo2_p);
+            text__gemm_pack(m->panel, 3, qkv_w, qkv_b, qkv_rows, H, &cur,
+                            &used, &L->qkv_p, &L->qkv_b);
+            text__gemm_pack(m->panel, 1, &L->wo, &L->bo, &H, H, &cur, &used,
+                            &L->wo_p, &L->bo_p);
+            text__gemm_pack(m->panel, 1, &L->wi, &L->bi, &I, H, &cur, &used,
+                            &L->wi_p, &L->bi_p);
+            text__gemm_pack(m->panel, 1, &L->wo2, &L->bo2, &H, I, &cur,
+                            &used, &L->wo2_p, &L->bo2_p);
         }
     }
     return 0;
@@ -397,7 +221,7 @@ int text_bert_load(const char *dir, text_bert **out, char *err, size_t cap)
                            cap)) < 0)
                 goto fail;
     }
-    gemm_pick(m);
+    text__cpu_pick(m);
     pthread_mutex_init(&m->pack_lock, NULL);
     m->have_lock = true;
     snprintf(path, sizeof path, "%s/vocab.txt", dir);
@@ -476,38 +300,6 @@ oom:
     return WEFT_ENOMEM;
 }
 
-/* x = LayerNorm(x + y) * g + b per row of @n (@y may be NULL); the
- * statistics in double, in four interleaved sums so that the loops are not
- * bound by the latency of one chain of additions. */
-static void add_layer_norm(float *x, const float *y, size_t rows, size_t n,
-                           const float *g, const float *b, double eps)
-{
-    for (size_t r = 0; r < rows; r++) {
-        float *v = x + r * n;
-        double s[4] = { 0, 0, 0, 0 }, mean, var;
-        size_t i;
-        if (y)
-            for (i = 0; i < n; i++)
-                v[i] += y[r * n + i];
-        for (i = 0; i + 4 <= n; i += 4)
-            for (int j = 0; j < 4; j++)
-                s[j] += v[i + j];
-        for (; i < n; i++)
-            s[0] += v[i];
-        mean = (s[0] + s[1] + s[2] + s[3]) / (double)n;
-        s[0] = s[1] = s[2] = s[3] = 0;
-        for (i = 0; i + 4 <= n; i += 4)
-            for (int j = 0; j < 4; j++)
-                s[j] += (v[i + j] - mean) * (v[i + j] - mean);
-        for (; i < n; i++)
-            s[0] += (v[i] - mean) * (v[i] - mean);
-        var = (s[0] + s[1] + s[2] + s[3]) / (double)n;
-        double inv = 1.0 / sqrt(var + eps);
-        for (i = 0; i < n; i++)
-            v[i] = (float)((v[i] - mean) * inv) * g[i] + b[i];
-    }
-}
-
 static void activate(float *x, size_t n, text_act act)
 {
     switch (act) {
@@ -530,23 +322,6 @@ static void activate(float *x, size_t n, text_act act)
     }
 }
 
-static void softmax_rows(float *s, size_t rows, size_t n)
-{
-    for (size_t r = 0; r < rows; r++) {
-        float *v = s + r * n, mx = v[0];
-        double sum = 0;
-        for (size_t i = 1; i < n; i++)
-            mx = v[i] > mx ? v[i] : mx;
-        for (size_t i = 0; i < n; i++) {
-            v[i] = expf(v[i] - mx);
-            sum += v[i];
-        }
-        float inv = (float)(1.0 / sum);
-        for (size_t i = 0; i < n; i++)
-            v[i] *= inv;
-    }
-}
-
 int text_bert_embed(const text_bert *m, text_bert_ws *ws, weft_kctx *k,
                     const int32_t *const *ids, const size_t *lens,
                     size_t batch, text_pool pool, bool normalize, float *out)
@@ -556,6 +331,8 @@ int text_bert_embed(const text_bert *m, text_bert_ws *ws, weft_kctx *k,
     size_t T = 0, maxl = 0;
     int ret;
 
+    (void)k; /* every kernel is the encoder's own now */
+
     for (size_t s = 0; s < batch; s++) {
         if (lens[s] == 0 || lens[s] > (size_t)m->max_pos)
             return WEFT_EINVAL;
@@ -564,7 +341,7 @@ int text_bert_embed(const text_bert *m, text_bert_ws *ws, weft_kctx *k,
     }
     if (!T)
         return 0;
-    if ((ret = ws_reserve(m, ws, T, nh * maxl * maxl)) < 0 ||
+    if ((ret = ws_reserve(m, ws, T, text__attn_scratch(maxl, dh))) < 0 ||
         (ret = ensure_packed((text_bert *)m)) < 0)
         return ret;
     /* Embeddings: word + position + token type 0, then LayerNorm. */
@@ -579,40 +356,26 @@ int text_bert_embed(const text_bert *m, text_bert_ws *ws, weft_kctx *k,
                 x[j] = we[j] + pe[j] + m->type[j];
         }
     }
-    add_layer_norm(ws->x, NULL, T, H, m->ln_g, m->ln_b, m->eps);
+    m->ln(ws->x, NULL, T, H, m->ln_g, m->ln_b, m->eps);
     const float scale = 1.0f / sqrtf((float)dh);
     for (int64_t l = 0; l < m->layers; l++) {
         const text_bert_layer *L = &m->layer[l];
         const size_t H3 = 3 * H;
         m->gemm(ws->x, H, T, H, L->qkv_p, L->qkv_b, H3, false, ws->qkv, H3);
-        /* Attention per sequence, all heads in one batched GEMM. */
+        /* Attention per sequence, on its own length. */
         for (size_t s = 0, off = 0; s < batch; off += lens[s], s++) {
-            const int64_t n = (int64_t)lens[s];
-            const float *q = ws->qkv + off * H3, *kk = q + H, *v = q + 2 * H;
-            if ((ret = weft_k_gemm_batched_f32(
-                     k, false, true, n, n, (int64_t)dh, scale, q, (int64_t)H3,
-                     (int64_t)dh, kk, (int64_t)H3, (int64_t)dh, 0.0f,
-                     ws->scores, n, n * n, (int64_t)nh)) < 0)
-                return ret;
-            softmax_rows(ws->scores, nh * (size_t)n, (size_t)n);
-            /* The heads' outputs interleave in ctx (row stride H), which
-             * a batched GEMM may not write: one GEMM per head. */
-            for (size_t h = 0; h < nh; h++)
-                if ((ret = weft_k_gemm_f32(
-                         k, false, false, n, (int64_t)dh, n, 1.0f,
-                         ws->scores + h * (size_t)(n * n), n, v + h * dh,
-                         (int64_t)H3, 0.0f, ws->ctx + off * H + h * dh,
-                         (int64_t)H)) < 0)
-                    return ret;
+            const float *q = ws->qkv + off * H3;
+            m->attn(q, q + H, q + 2 * H, H3, lens[s], nh, dh, scale,
+                    ws->ctx + off * H, H, ws->scores);
         }
         m->gemm(ws->ctx, H, T, H, L->wo_p, L->bo_p, H, false, ws->tmp, H);
-        add_layer_norm(ws->x, ws->tmp, T, H, L->ln1_g, L->ln1_b, m->eps);
+        m->ln(ws->x, ws->tmp, T, H, L->ln1_g, L->ln1_b, m->eps);
         m->gemm(ws->x, H, T, H, L->wi_p, L->bi_p, I,
                 m->act == TEXT_ACT_GELU, ws->inter, I);
         if (m->act != TEXT_ACT_GELU)
             activate(ws->inter, T * I, m->act);
         m->gemm(ws->inter, I, T, I, L->wo2_p, L->bo2_p, H, false, ws->tmp, H);
-        add_layer_norm(ws->x, ws->tmp, T, H, L->ln2_g, L->ln2_b, m->eps);
+        m->ln(ws->x, ws->tmp, T, H, L->ln2_g, L->ln2_b, m->eps);
     }
     /* Pooling over each sequence's tokens, then optional L2 norm (with
      * PyTorch's F.normalize floor of 1e-12). */

@@ -34,16 +34,25 @@ typedef struct text_bert_layer {
     const float *wo, *bo, *ln1_g, *ln1_b;     /* attention output */
     const float *wi, *bi;                     /* [I,H], [I] */
     const float *wo2, *bo2, *ln2_g, *ln2_b;   /* [H,I], [H] */
-    /* The dense weights repacked at load for the encoder's own GEMM
-     * (text_gemm_pack in bert.c): Q, K and V fused into one [3H,H]. */
+    /* The dense weights repacked by the first embedding for the encoder's
+     * own GEMM (text__gemm_pack in bert-gemm.c): Q, K and V fused into
+     * one [3H,H]. */
     float *qkv_p, *qkv_b, *wo_p, *bo_p, *wi_p, *bi_p, *wo2_p, *bo2_p;
 } text_bert_layer;
 
 /* The GEMM kernel chosen for this CPU at load (AVX-512, AVX2+FMA or
- * portable); see bert.c. */
+ * portable); see bert-gemm.c. */
 typedef void (*text_gemm_fn)(const float *x, size_t ldx, size_t M, size_t K,
                              const float *wp, const float *bp, size_t N,
                              bool gelu, float *y, size_t ldy);
+
+/* Attention of one sequence of @n tokens, all @nh heads of @dh: rows of
+ * q, k, v @ld floats apart, output rows @ldc apart, @work of
+ * text__attn_scratch(n, dh) floats; see bert-attn.c. */
+typedef void (*text_attn_fn)(const float *q, const float *k, const float *v,
+                             size_t ld, size_t n, size_t nh, size_t dh,
+                             float scale, float *ctx, size_t ldc,
+                             float *work);
 
 typedef struct text_bert {
     weft_model *model;
@@ -62,6 +71,12 @@ typedef struct text_bert {
     bool have_lock;
     text_gemm_fn gemm;
     const char *gemm_isa; /* "avx512", "avx2" or "generic" */
+    text_attn_fn attn;    /* the same ISA's attention */
+    /* and its residual add + layer norm: x = LN(x + y) * g + b per row
+     * (@y may be NULL) */
+    void (*ln)(float *x, const float *y, size_t rows, size_t n,
+               const float *g, const float *b, double eps);
+    size_t panel;         /* output columns per packed weight panel */
 } text_bert;
 
 /* Load the model in @dir. The environment variable WEFT_TEXT_ISA
@@ -72,7 +87,7 @@ void text_bert_free(text_bert *m);
 
 /* Scratch space of one caller, grown to the largest batch seen. */
 typedef struct text_bert_ws {
-    float *x, *qkv, *ctx, *tmp, *inter, *scores;
+    float *x, *qkv, *ctx, *tmp, *inter, *scores; /* scores: attention's */
     size_t cap_tokens, cap_scores;
 } text_bert_ws;
 void text_bert_ws_clear(text_bert_ws *ws);
