@@ -44,3 +44,20 @@ bench_text_bench_text_CFLAGS = $(AM_CFLAGS) $(UTF8PROC_CFLAGS) \
 bench_text_bench_text_LDADD = kernels/libweft-kernels.la $(UTF8PROC_LIBS) -lm
 endif
 EXTRA_DIST += bench/text/run.py
+
+# bench-text-cuda (issue 9): sentence embeddings per second of the BERT
+# encoder on CUDA (plugins/text/cuda) at batch 256, sequences of ~16 and
+# ~128 tokens, fp32/fp16/bf16; scripts/gpu-check runs it (exits 77 without
+# a GPU).
+if HAVE_UTF8PROC
+check_PROGRAMS += bench/bench-text-cuda
+bench_bench_text_cuda_SOURCES = bench/bench-text-cuda.c $(TEXT_CORE_SOURCES)
+bench_bench_text_cuda_CFLAGS = $(AM_CFLAGS) $(UTF8PROC_CFLAGS) \
+	-I$(top_srcdir)/plugins/text \
+	-DWEFT_BENCH_MODEL='"$(TEST_MODELS)/all-minilm-l6-v2"' \
+	-DWEFT_BENCH_SENTENCES='"$(abs_top_srcdir)/tests/golden/text/sentences.txt"'
+bench_bench_text_cuda_LDADD = kernels/libweft-kernels.la $(UTF8PROC_LIBS) -lm
+if HAVE_CUDA
+bench_bench_text_cuda_LDADD += plugins/text/libtext-cuda.la $(CUDA_LIBS)
+endif
+endif

@@ -125,5 +125,25 @@ plugins_text_la_CFLAGS = $(AM_CFLAGS) $(UTF8PROC_CFLAGS)
 plugins_text_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_text_la_LIBADD = core/libweft.la kernels/libweft-kernels.la \
 	$(UTF8PROC_LIBS) -lm
+if HAVE_CUDA
+# The encoder on CUDA (text.embed device=cuda:N): a convenience library
+# that the plugin, tests/text/test-text-cuda and bench/bench-text-cuda
+# link. Listed in check_LTLIBRARIES (Makefile.am has no noinst list);
+# `make` builds it first anyway, as a dependency of the plugin.
+check_LTLIBRARIES += plugins/text/libtext-cuda.la
+plugins_text_libtext_cuda_la_SOURCES = \
+	plugins/text/cuda/bert-cuda.h \
+	plugins/text/cuda/bert-cuda.cu \
+	plugins/text/cuda/bert-cuda-src.c \
+	plugins/text/cuda/bert-kernels.h \
+	plugins/text/cuda/bert-kernels.cu
+plugins_text_la_LIBADD += plugins/text/libtext-cuda.la $(CUDA_LIBS)
+# The .cu.lo rule has no dependency tracking: name the headers.
+TEXT_CUDA_DEPS = $(srcdir)/plugins/text/cuda/bert-cuda.h \
+	$(srcdir)/plugins/text/cuda/bert-kernels.h \
+	$(srcdir)/core/weft/common.h config.h
+plugins/text/cuda/bert-cuda.lo: $(TEXT_CUDA_DEPS)
+plugins/text/cuda/bert-kernels.lo: $(TEXT_CUDA_DEPS)
 endif
-EXTRA_DIST += plugins/text/gen-unicode-tables.py
+endif
+EXTRA_DIST += plugins/text/gen-unicode-tables.py plugins/text/cuda/emulate.py

@@ -76,24 +76,14 @@ int text_model_acquire(weft_node *node, const char *dir, text_bert **out)
     return 0;
 }
 
-int text_engine_init(weft_node *node, text_engine *e)
+int text_engine_open(weft_node *node, text_engine *e, const char *kdev)
 {
-    const char *dev = weft_node_prop_string(node, "device");
-    weft_k_backend be = WEFT_K_BACKEND_CPU;
     char *dir;
     int ret;
 
-    if ((ret = weft_k_device_parse(dev, &be, NULL)) < 0)
-        return weft_node_error(node, ret, "device '%s': %s", dev ? dev : "",
+    if ((ret = weft_kctx_new(kdev, &e->k)) < 0)
+        return weft_node_error(node, ret, "device '%s': %s", kdev,
                                weft_strerror(ret));
-    /* The encoder's CUDA path is not written yet: "auto" stays on the CPU
-     * and an explicit CUDA device is refused rather than ignored. */
-    if (dev && strncmp(dev, "cuda", 4) == 0)
-        return weft_node_error(node, WEFT_ENOTSUP,
-                               "device '%s': the text encoder runs on the "
-                               "CPU only so far", dev);
-    if ((ret = weft_kctx_new("cpu", &e->k)) < 0)
-        return weft_node_error(node, ret, "cannot create a CPU context");
     if (!(dir = text_path(node, "model")))
         return WEFT_EINVAL;
     ret = text_model_acquire(node, dir, &e->model);
@@ -119,6 +109,24 @@ int text_engine_init(weft_node *node, text_engine *e)
     if (weft_node_prop(node, "normalize"))
         e->normalize = weft_node_prop_bool(node, "normalize");
     return 0;
+}
+
+int text_engine_init(weft_node *node, text_engine *e)
+{
+    const char *dev = weft_node_prop_string(node, "device");
+    weft_k_backend be = WEFT_K_BACKEND_CPU;
+    int ret;
+
+    if ((ret = weft_k_device_parse(dev, &be, NULL)) < 0)
+        return weft_node_error(node, ret, "device '%s': %s", dev ? dev : "",
+                               weft_strerror(ret));
+    /* Only text.embed has a CUDA path (embed.c): "auto" stays on the CPU
+     * here and an explicit CUDA device is refused rather than ignored. */
+    if (dev && strncmp(dev, "cuda", 4) == 0)
+        return weft_node_error(node, WEFT_ENOTSUP,
+                               "device '%s': this node runs on the CPU "
+                               "only", dev);
+    return text_engine_open(node, e, "cpu");
 }
 
 void text_engine_fini(text_engine *e)
@@ -158,11 +166,9 @@ static int reserve_seq(text_engine *e, size_t n)
     return 0;
 }
 
-int text_engine_run(weft_node *node, text_engine *e, const char *const *text,
-                    const size_t *len, size_t n)
+int text_engine_tokenize(weft_node *node, text_engine *e,
+                         const char *const *text, const size_t *len, size_t n)
 {
-    int ret;
-
     if (reserve_seq(e, n) < 0)
         return weft_node_error(node, WEFT_ENOMEM, "out of memory");
     e->ids_n = 0;
@@ -198,6 +204,16 @@ int text_engine_run(weft_node *node, text_engine *e, const char *const *text,
     }
     for (size_t i = 0; i < n; i++)
         e->ptr[i] = e->ids + e->off[i];
+    return 0;
+}
+
+int text_engine_run(weft_node *node, text_engine *e, const char *const *text,
+                    const size_t *len, size_t n)
+{
+    int ret = text_engine_tokenize(node, e, text, len, n);
+
+    if (ret < 0)
+        return ret;
     ret = text_bert_embed(e->model, &e->ws, e->k, e->ptr, e->len, n, e->pool,
                           e->normalize, e->out);
     if (ret < 0)

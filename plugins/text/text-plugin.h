@@ -43,10 +43,19 @@ typedef struct text_engine {
     bool normalize;
 } text_engine;
 
-/* Set up from the node's `model`, `device` properties (and pooling,
- * normalize, max_length when the class has them). [control] */
+/* Set up from the node's `model` property (and pooling, normalize,
+ * max_length when the class has them) with a kernel context on @kdev
+ * ("cpu", "cuda:N"). [control] */
+int text_engine_open(weft_node *node, text_engine *e, const char *kdev);
+/* text_engine_open on the CPU after checking the node's `device` property
+ * (CUDA devices are refused). [control] */
 int text_engine_init(weft_node *node, text_engine *e);
 void text_engine_fini(text_engine *e);
+/* Tokenize @n texts into e->ids, e->ptr and e->len (as text_engine_run
+ * does before encoding); counts truncation and invalid UTF-8 on @node. 0
+ * or an error already reported. [worker] */
+int text_engine_tokenize(weft_node *node, text_engine *e,
+                         const char *const *text, const size_t *len, size_t n);
 /* Embed @n texts into e->out ([n, hidden]); counts truncation and invalid
  * UTF-8 on @node. 0 or an error already reported. [worker] */
 int text_engine_run(weft_node *node, text_engine *e, const char *const *text,

@@ -27,6 +27,34 @@ EXTRA_DIST += tests/golden/make-text-tokens.py tests/golden/make-text-embed.py \
 if HAVE_UTF8PROC
 TESTS += tests/text/embed-graph.sh tests/text/test-text-isa.sh
 endif
+
+# text.embed on CUDA (issue 9):
+#   test-text-device  device/precision errors of text.embed, on any machine
+#                     (a missing CUDA device fails init in one line)
+#   test-text-cuda    the CUDA encoder (fp32, fp16, bf16) vs the CPU's on
+#                     the golden sentences; exits 77 without a GPU
+#                     (scripts/gpu-check runs it)
+if HAVE_UTF8PROC
+check_PROGRAMS += tests/text/test-text-device tests/text/test-text-cuda
+TESTS += tests/text/test-text-device tests/text/test-text-cuda
+tests_text_test_text_device_SOURCES = tests/text/test-text-device.c
+tests_text_test_text_device_CFLAGS = $(TEST_CFLAGS)
+tests_text_test_text_device_LDADD = $(TEST_LIBS) kernels/libweft-kernels.la
+tests_text_test_text_device_DEPENDENCIES = plugins/text.la core/libweft.la \
+	kernels/libweft-kernels.la
+tests_text_test_text_cuda_SOURCES = tests/text/test-text-cuda.c \
+	$(TEXT_CORE_SOURCES) plugins/core/npy.c plugins/core/npy.h
+tests_text_test_text_cuda_CFLAGS = $(TEST_CFLAGS) $(UTF8PROC_CFLAGS) \
+	-I$(top_srcdir)/plugins/core -I$(top_srcdir)/plugins/text
+tests_text_test_text_cuda_LDADD = $(TEST_LIBS) kernels/libweft-kernels.la \
+	$(UTF8PROC_LIBS) -lm
+tests_text_test_text_cuda_DEPENDENCIES = plugins/text.la core/libweft.la \
+	kernels/libweft-kernels.la
+if HAVE_CUDA
+tests_text_test_text_cuda_LDADD += plugins/text/libtext-cuda.la $(CUDA_LIBS)
+tests_text_test_text_cuda_DEPENDENCIES += plugins/text/libtext-cuda.la
+endif
+endif
 EXTRA_DIST += tests/text/embed-graph.sh tests/text/test-text-isa.sh graphs/embed.weft graphs/similar.weft \
 	tests/golden/text/queries.txt tests/golden/text/intents.txt
 
