@@ -61,3 +61,12 @@ if HAVE_CUDA
 bench_bench_text_cuda_LDADD += plugins/text/libtext-cuda.la $(CUDA_LIBS)
 endif
 endif
+
+# bench-asr (issue 8): asr.acoustic's model alone on a random ~1M-parameter
+# model: times real time on one CPU core, streams kept in real time on
+# CUDA; scripts/gpu-check runs it.
+check_PROGRAMS += bench/bench-asr
+bench_bench_asr_SOURCES = bench/bench-asr.c $(ASR_CORE_SOURCES)
+bench_bench_asr_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/plugins/asr
+bench_bench_asr_LDADD = kernels/libweft-kernels.la core/libweft.la \
+	$(ASR_CUDA_LIBS) -lm

@@ -14,4 +14,5 @@ EXTRA_DIST += \
 	doc/plugin-guide.md \
 	doc/performance.md \
 	doc/api-changes.md \
-	doc/graph-language.md
+	doc/graph-language.md \
+	doc/acoustic-model.md

@@ -147,3 +147,35 @@ plugins/text/cuda/bert-kernels.lo: $(TEXT_CUDA_DEPS)
 endif
 endif
 EXTRA_DIST += plugins/text/gen-unicode-tables.py plugins/text/cuda/emulate.py
+
+# asr: streaming acoustic models (asr.acoustic, doc/acoustic-model.md).
+# The model modules depend only on libc and libweft-kernels, so tests, the
+# bench and the fuzzer compile them in (ASR_CORE_SOURCES); with CUDA they
+# also need the kernels of plugins/asr/cuda (ASR_CUDA_LIBS, a check-only
+# convenience library of the same object the plugin links).
+ASR_CORE_SOURCES = \
+	plugins/asr/asr.h \
+	plugins/asr/model.c \
+	plugins/asr/forward.c \
+	plugins/asr/ops.c \
+	plugins/asr/ops.h \
+	plugins/asr/cuda/asr-cuda.h
+plugin_LTLIBRARIES += plugins/asr.la
+plugins_asr_la_SOURCES = \
+	$(ASR_CORE_SOURCES) \
+	plugins/asr/asr-plugin.h \
+	plugins/asr/plugin.c \
+	plugins/asr/acoustic.c
+plugins_asr_la_CFLAGS = $(AM_CFLAGS)
+plugins_asr_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+plugins_asr_la_LIBADD = core/libweft.la kernels/libweft-kernels.la -lm
+ASR_CUDA_LIBS =
+if HAVE_CUDA
+plugins_asr_la_SOURCES += plugins/asr/cuda/asr-kernels.cu
+plugins_asr_la_LIBADD += $(CUDA_LIBS)
+check_LTLIBRARIES += plugins/asr/libasr-cuda.la
+plugins_asr_libasr_cuda_la_SOURCES = plugins/asr/cuda/asr-kernels.cu
+ASR_CUDA_LIBS += plugins/asr/libasr-cuda.la $(CUDA_LIBS)
+endif
+EXTRA_DIST += plugins/asr/cuda/asr-kernels.cu
+plugins/asr/cuda/asr-kernels.lo: $(srcdir)/plugins/asr/cuda/asr-cuda.h config.h

@@ -196,6 +196,16 @@ int feat_node_negotiate(weft_node *node, const weft_format *const *in,
     ret = f ? weft_format_set_string(f, "dtype", "f32") : WEFT_ENOMEM;
     if (ret == 0)
         ret = weft_format_set_shape(f, 2, dims, names);
+    /* Say which features these are and at what frame rate, so that a
+     * consumer trained on particular features (asr.acoustic) can check
+     * them when the graph is checked rather than mis-recognise. */
+    if (ret == 0)
+        ret = weft_format_set_string(f, "features",
+                                     weft_node_get_class(node)->name);
+    if (ret == 0)
+        ret = weft_format_set_float(f, "frame_rate",
+                                    (double)rate /
+                                        (double)feat_plan_frame_shift(s->plan));
     if (ret < 0) {
         weft_format_free(f);
         return weft_node_error(node, ret, "cannot build the output format");

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The asr plugin: acoustic models (feature frames to CTC log-probabilities)
+ * from a model directory (doc/acoustic-model.md). One class per file; this
+ * file lists them and holds what they share (shared model loading).
+ */
+#include "config.h"
+
+#include "asr-plugin.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+char *asr_path(weft_node *node, const char *prop)
+{
+    const char *path = weft_node_prop_string(node, prop);
+    const char *base = weft_node_base_dir(node);
+    size_t n;
+    char *out;
+
+    if (!path || !*path) {
+        weft_node_error(node, WEFT_EINVAL, "property '%s' is not set", prop);
+        return NULL;
+    }
+    if (path[0] == '/' || !base || !*base) {
+        out = strdup(path);
+    } else {
+        n = strlen(base) + strlen(path) + 2;
+        if ((out = malloc(n)))
+            snprintf(out, n, "%s/%s", base, path);
+    }
+    if (!out)
+        weft_node_error(node, WEFT_ENOMEM, "out of memory");
+    return out;
+}
+
+typedef struct load_arg {
+    const char *dir;
+    char err[768];
+} load_arg;
+
+static int model_create(void *arg, void **obj)
+{
+    load_arg *a = arg;
+    asr_model *m;
+    int ret = asr_model_load(a->dir, &m, a->err, sizeof a->err);
+
+    *obj = ret < 0 ? NULL : m;
+    return ret;
+}
+
+static void model_destroy(void *obj)
+{
+    asr_model_free(obj);
+}
+
+int asr_model_acquire(weft_node *node, const char *dir, asr_model **out)
+{
+    char real[PATH_MAX], key[PATH_MAX + 16];
+    load_arg a = { dir, "" };
+    void *obj = NULL;
+    int ret;
+
+    *out = NULL;
+    snprintf(key, sizeof key, "asr.acoustic:%s",
+             realpath(dir, real) ? real : dir);
+    ret = weft_shared_acquire(key, model_create, model_destroy, &a, &obj);
+    if (ret < 0)
+        return weft_node_error(node, ret, "%s",
+                               a.err[0] ? a.err : weft_strerror(ret));
+    *out = obj;
+    return 0;
+}
+
+typedef struct dev_arg {
+    const asr_model *m;
+    const char *device;
+} dev_arg;
+
+static int weights_create(void *arg, void **obj)
+{
+    dev_arg *a = arg;
+    asr_weights *w;
+    int ret = asr_weights_new(a->m, a->device, &w);
+
+    *obj = ret < 0 ? NULL : w;
+    return ret;
+}
+
+static void weights_destroy(void *obj)
+{
+    asr_weights_free(obj);
+}
+
+int asr_weights_acquire(weft_node *node, const char *dir,
+                        const asr_model *m, const char *device,
+                        asr_weights **out)
+{
+    char real[PATH_MAX], key[PATH_MAX + 64];
+    dev_arg a = { m, device };
+    void *obj = NULL;
+    int ret;
+
+    *out = NULL;
+    snprintf(key, sizeof key, "asr.acoustic:%s@%s",
+             realpath(dir, real) ? real : dir, device);
+    ret = weft_shared_acquire(key, weights_create, weights_destroy, &a, &obj);
+    if (ret < 0)
+        return weft_node_error(node, ret, "cannot load the model's weights "
+                               "onto %s: %s", device, weft_strerror(ret));
+    *out = obj;
+    return 0;
+}
+
+static const weft_node_class *const classes[] = { &asr_acoustic_class, NULL };
+
+static const weft_plugin_desc desc = {
+    .abi_version = WEFT_ABI_VERSION,
+    .struct_size = sizeof(weft_plugin_desc),
+    .name = "asr",
+    .version = PACKAGE_VERSION,
+    .license = "LGPL-2.1-or-later",
+    .summary = "Streaming acoustic models: feature frames to CTC "
+               "log-probabilities",
+    .classes = classes,
+};
+
+WEFT_PLUGIN_EXPORT const weft_plugin_desc *weft_plugin_entry(void);
+
+WEFT_PLUGIN_EXPORT const weft_plugin_desc *weft_plugin_entry(void)
+{
+    return &desc;
+}
