@@ -84,6 +84,7 @@ include tests/mfcc/local.mk
 include tests/io/local.mk
 include tests/text/local.mk
 include tests/asr/local.mk
+include tests/recipe/local.mk
 endif
 EXTRA_DIST += tests/fixtures/npy/bool-3.npy tests/fixtures/npy/f16-2x2.npy \
 	tests/fixtures/npy/f32-3x4.npy tests/fixtures/npy/i64-5.npy

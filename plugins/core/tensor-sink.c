@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * tensor.sink: concatenate every incoming tensor along dimension 0 into a
- * .npy file, written atomically at end of stream.
+ * .npy file, written atomically at end of stream; optionally also the row
+ * count of each segment, so that a batch of utterances can share one file.
  */
 #include "core-util.h"
 #include "npy.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,11 +21,19 @@ typedef struct tensor_sink {
     uint64_t n_bufs;
     uint8_t *scratch;   /* for strided tensors */
     size_t scratch_cap;
+    /* `lengths`: rows per segment, in segment order. */
+    char *lengths_path; /* NULL when the property is unset */
+    int64_t *lengths;
+    size_t n_lengths, lengths_cap;
+    int64_t seg_rows;   /* rows of the segment in progress */
+    bool seg_open;      /* a buffer of it has arrived */
+    uint64_t seg_id;    /* its segment id */
 } tensor_sink;
 
 static int tensor_sink_init(weft_node *node)
 {
     tensor_sink *s = calloc(1, sizeof *s);
+    const char *lengths;
     char err[512];
     int ret;
 
@@ -31,6 +41,11 @@ static int tensor_sink_init(weft_node *node)
         return weft_node_error(node, WEFT_ENOMEM, "out of memory");
     weft_node_set_priv(node, s);
     if (!(s->path = core_path(node, "path")))
+        return WEFT_EINVAL;
+    /* Unset or "" (a graph parameter left empty): no lengths file. */
+    lengths = weft_node_prop_string(node, "lengths");
+    if (lengths && *lengths &&
+        !(s->lengths_path = core_path(node, "lengths")))
         return WEFT_EINVAL;
     /* Create the temporary file now, so a directory we cannot write to is
      * reported before the graph runs rather than after all the work. */
@@ -139,6 +154,59 @@ static int write_buf(weft_node *node, tensor_sink *s, const weft_buf *b)
     return 0;
 }
 
+/* Close the segment in progress: its row count becomes the next entry of
+ * the lengths file. */
+static int segment_close(weft_node *node, tensor_sink *s)
+{
+    if (s->n_lengths == s->lengths_cap) {
+        size_t cap = s->lengths_cap ? 2 * s->lengths_cap : 256;
+        int64_t *p = realloc(s->lengths, cap * sizeof *p);
+        if (!p)
+            return weft_node_error(node, WEFT_ENOMEM, "out of memory");
+        s->lengths = p;
+        s->lengths_cap = cap;
+    }
+    s->lengths[s->n_lengths++] = s->seg_rows;
+    s->seg_rows = 0;
+    s->seg_open = false;
+    return 0;
+}
+
+/* Count @b's rows into its segment. A segment ends at a buffer flagged
+ * segment-end; a new segment id also ends the one before (a producer that
+ * never flags its ends), as does the end of the stream. */
+static int segment_count(weft_node *node, tensor_sink *s, const weft_buf *b)
+{
+    int64_t rows = weft_buf_ndim(b) == 0 ? 1 : weft_buf_dim(b, 0);
+    int ret;
+
+    if (s->seg_open && weft_buf_segment(b) != s->seg_id &&
+        (ret = segment_close(node, s)) < 0)
+        return ret;
+    s->seg_open = true;
+    s->seg_id = weft_buf_segment(b);
+    s->seg_rows += rows;
+    if (weft_buf_get_flags(b) & WEFT_BUF_SEGMENT_END)
+        return segment_close(node, s);
+    return 0;
+}
+
+static int lengths_write(weft_node *node, tensor_sink *s)
+{
+    int64_t n;
+    char err[512];
+    int ret;
+
+    if (s->seg_open && (ret = segment_close(node, s)) < 0)
+        return ret;
+    n = (int64_t)s->n_lengths;
+    ret = npy_write_file(s->lengths_path, WEFT_DTYPE_I64, 1, &n,
+                         s->lengths, err, sizeof err);
+    if (ret < 0)
+        return weft_node_error(node, ret, "%s", err);
+    return 0;
+}
+
 static weft_flow tensor_sink_process(weft_node *node)
 {
     tensor_sink *s = weft_node_priv(node);
@@ -167,6 +235,8 @@ static weft_flow tensor_sink_process(weft_node *node)
             }
         }
         ret = write_buf(node, s, host ? host : b);
+        if (ret == 0 && s->lengths_path)
+            ret = segment_count(node, s, b);
         weft_buf_unref(host);
         weft_buf_unref(b);
         if (ret < 0)
@@ -174,6 +244,9 @@ static weft_flow tensor_sink_process(weft_node *node)
         s->n_bufs++;
         weft_node_count(node, "buffers", 1);
     }
+    /* The lengths first: a reader that finds the data file finds them. */
+    if (s->lengths_path && s->writer && lengths_write(node, s) < 0)
+        return WEFT_FLOW_ERROR;
     if (s->writer) {
         npy_writer *w = s->writer;
         s->writer = NULL; /* commit frees it, success or not */
@@ -195,6 +268,8 @@ static void tensor_sink_fini(weft_node *node)
      * keeps its old content and the temporary file goes. */
     npy_writer_abort(s->writer);
     free(s->scratch);
+    free(s->lengths);
+    free(s->lengths_path);
     free(s->path);
     free(s);
     weft_node_set_priv(node, NULL);
@@ -211,6 +286,13 @@ static const weft_prop_desc props[] = {
     WEFT_PROP_PATH("path", NULL,
                    "The .npy file to write; replaced atomically at end of "
                    "stream and left untouched if the stream fails."),
+    WEFT_PROP_PATH_OPTIONAL("lengths",
+                            "Also write this .npy file: an int64 array "
+                            "with the number of rows of each segment, in "
+                            "segment order, so the rows of `path` can be "
+                            "split back into utterances. Written (also "
+                            "atomically) at end of stream, just before "
+                            "`path`."),
     WEFT_PROP_END
 };
 
@@ -229,8 +311,16 @@ const weft_node_class core_tensor_sink_class = {
         "over `path`, so a reader never sees a half-written array and a "
         "failed or interrupted run leaves the old file in place. A stream "
         "with no buffers writes an empty f32 array of shape (0,).\n\n"
-        "Example:\n"
-        "    node out = tensor.sink { path = \"features.npy\" }",
+        "With `lengths`, the sink also counts the rows of each segment: a "
+        "segment ends at a buffer flagged segment-end, at a change of "
+        "segment id, or at the end of the stream; a segment-end buffer "
+        "with no rows counts as an empty segment. For a folder of "
+        "utterances (audio.dir, one segment per file, sorted by name) "
+        "this gives each file's row range in one array.\n\n"
+        "Examples:\n"
+        "    node out = tensor.sink { path = \"features.npy\" }\n"
+        "    node out = tensor.sink { path = \"feats.npy\", lengths = "
+        "\"lengths.npy\" }",
     .flags = WEFT_NODE_SINK,
     .inputs = inputs,
     .props = props,

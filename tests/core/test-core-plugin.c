@@ -647,6 +647,80 @@ START_TEST(test_sink_mismatch_and_atomic)
 }
 END_TEST
 
+/* tensor.sink's `lengths`: one row count per segment, ends found by the
+ * segment-end flag, a new segment id, or the end of the stream. */
+static void push_seg(weft_harness *h, int64_t rows, uint64_t seg, bool end)
+{
+    int64_t shape[2] = { rows, 3 };
+    weft_buf *b = make_tensor(WEFT_DTYPE_F32, 2, shape, (unsigned)seg);
+    weft_buf_set_segment(b, seg);
+    if (end)
+        weft_buf_set_flags(b, WEFT_BUF_SEGMENT_END);
+    ck_assert_int_eq(weft_harness_push(h, 0, b), WEFT_FLOW_OK);
+}
+
+START_TEST(test_sink_lengths)
+{
+    const char *path = tmp_path("rows.npy");
+    const char *lpath = tmp_path("rows-len.npy");
+    static const int64_t want[] = { 5, 0, 4, 1 };
+    npy_reader *r;
+    char err[256];
+    int64_t got[4];
+    weft_harness *h;
+
+    h = hnew("tensor.sink", "path", path, "lengths", lpath, NULL);
+    hstart(h);
+    push_seg(h, 2, 0, false);
+    push_seg(h, 3, 0, true);   /* segment 0: 5 rows */
+    push_seg(h, 0, 1, true);   /* segment 1: empty (an empty file) */
+    push_seg(h, 4, 2, false);  /* segment 2: ended by segment 3's id */
+    push_seg(h, 1, 3, false);  /* segment 3: ended by the end of stream */
+    weft_harness_push_eos(h, 0);
+    ck_assert_msg(weft_harness_finished(h), "%s", weft_harness_error(h));
+    weft_harness_free(h);
+
+    ck_assert_int_eq(npy_reader_open(lpath, &r, err, sizeof err), 0);
+    ck_assert_int_eq(npy_reader_info(r)->dtype, WEFT_DTYPE_I64);
+    ck_assert_uint_eq(npy_reader_info(r)->ndim, 1);
+    ck_assert_int_eq(npy_reader_info(r)->shape[0], 4);
+    npy_reader_close(r);
+    {
+        size_t len;
+        uint8_t *d = read_bytes(lpath, &len);
+        npy_info info;
+        ck_assert_int_eq(npy_parse(d, len, &info, err, sizeof err), 0);
+        memcpy(got, d + info.data_offset, sizeof got);
+        free(d);
+    }
+    ck_assert_mem_eq(got, want, sizeof want);
+    /* The data file holds every row, in order. */
+    ck_assert_int_eq(npy_reader_open(path, &r, err, sizeof err), 0);
+    ck_assert_int_eq(npy_reader_info(r)->shape[0], 10);
+    npy_reader_close(r);
+
+    /* A stream with no buffers gives an empty lengths array. */
+    h = hnew("tensor.sink", "path", path, "lengths", lpath, NULL);
+    hstart(h);
+    weft_harness_push_eos(h, 0);
+    ck_assert(weft_harness_finished(h));
+    weft_harness_free(h);
+    ck_assert_int_eq(npy_reader_open(lpath, &r, err, sizeof err), 0);
+    ck_assert_int_eq(npy_reader_info(r)->shape[0], 0);
+    npy_reader_close(r);
+
+    /* lengths = "" (a graph parameter left empty) is the same as unset. */
+    unlink(lpath);
+    h = hnew("tensor.sink", "path", path, "lengths", "", NULL);
+    hstart(h);
+    push_seg(h, 2, 0, true);
+    weft_harness_push_eos(h, 0);
+    ck_assert(weft_harness_finished(h));
+    weft_harness_free(h);
+    ck_assert_int_eq(access(lpath, F_OK), -1);
+}
+END_TEST
+
 /* ------------------------------------------------------------- text */
 
 START_TEST(test_text_lines)
@@ -780,6 +854,49 @@ START_TEST(test_text_print)
               WEFT_NODE_ANY_INPUT);
     ck_assert(weft_class_input(weft_registry_find(reg, "text.print"), 0)->flags &
               WEFT_PORT_MULTI);
+}
+END_TEST
+
+/* text.print's segments and words: a decoder's result with per-word times
+ * prints them after a tab; spans outside the text are skipped. */
+START_TEST(test_text_print_words)
+{
+    const char *path = tmp_path("words.txt");
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644), saved;
+    const weft_token_score tok[] = {
+        { 0, 4, 0.9f, 320000000, 560000000 },
+        { 5, 2, 0.8f, 600000000, 724999999 },
+        { 8, 3, 0.7f, WEFT_TIME_NONE, WEFT_TIME_NONE },
+        { 10, 5, 0.7f, 0, 0 },
+    };
+    weft_harness *h;
+    weft_buf *b;
+    uint8_t *d;
+    size_t len;
+
+    fflush(stdout);
+    saved = dup(1);
+    dup2(fd, 1);
+    close(fd);
+
+    h = hnew("text.print", "segments", "true", "words", "true", NULL);
+    hstart(h);
+    b = text_at("turn on now", 0);
+    ck_assert_int_eq(weft_buf_set_tokens(b, tok, 4), 0);
+    weft_buf_set_segment(b, 3);
+    weft_harness_push(h, 0, b);
+    weft_harness_push(h, 0, text_at("", 0));
+    weft_harness_push_eos(h, 0);
+    ck_assert(weft_harness_finished(h));
+    weft_harness_free(h);
+
+    fflush(stdout);
+    dup2(saved, 1);
+    close(saved);
+    d = read_bytes(path, &len);
+    ck_assert_str_eq((char *)d, "#3 turn on now\tturn@0.32-0.56 "
+                                "on@0.60-0.72 now@?-?\n#0 \n");
+    free(d);
 }
 END_TEST
 
@@ -1053,9 +1170,11 @@ int main(void)
     tcase_add_test(tc, test_npy_empty_and_scalar);
     tcase_add_test(tc, test_npy_malformed);
     tcase_add_test(tc, test_sink_mismatch_and_atomic);
+    tcase_add_test(tc, test_sink_lengths);
     tcase_add_test(tc, test_text_lines);
     tcase_add_test(tc, test_text_file);
     tcase_add_test(tc, test_text_print);
+    tcase_add_test(tc, test_text_print_words);
     tcase_add_test(tc, test_null_sink);
     tcase_add_test(tc, test_identity_refcount);
     tcase_add_test(tc, test_identity_fail_after);

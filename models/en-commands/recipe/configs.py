@@ -1,0 +1,32 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The recipe's configurations: data sizes, model and training budget."""
+
+FEATURES = {
+    "type": "fbank",
+    "dim": 40,
+    "rate": 16000,
+    "frame_shift_ms": 10,
+    "options": {"preset": "kaldi", "num_mel_bins": 40, "dither": 0},
+}
+
+CONFIGS = {
+    # The shipped model (models/en-commands/model/).
+    "full": {
+        "commands": 16000, "general": 14000, "dev": 200, "test": 400,
+        "shard": 2000, "lm_all_general": True,
+        "model": {"channels": 256, "blocks": 6, "kernel": 9, "stride": 3,
+                  "rnn": 256},
+        "minutes": 72, "batch_seconds": 110.0, "lr": 2e-3,
+        "eval_every": 500, "ckpt_every": 250,
+    },
+    # The whole pipeline in under three minutes: a few dozen utterances and
+    # a small model, overfitted.
+    "tiny": {
+        "commands": 24, "general": 8, "dev": 4, "test": 4,
+        "shard": 2000,
+        "model": {"channels": 96, "blocks": 2, "kernel": 5, "stride": 3,
+                  "rnn": 96},
+        "minutes": 2.0, "steps": 300, "batch_seconds": 30.0, "lr": 4e-3,
+        "eval_every": 150, "ckpt_every": 50,
+    },
+}
