@@ -316,6 +316,33 @@ uint32_t weft_node_n_inputs(const weft_node *n) { return n->n_in; }
 uint32_t weft_node_n_outputs(const weft_node *n) { return n->n_out; }
 const char *weft_node_base_dir(const weft_node *n) { return n->base_dir; }
 
+char *weft_node_prop_path(weft_node *n, const char *prop)
+{
+    const char *path = weft_node_prop_string(n, prop);
+    const char *base = n->base_dir;
+    size_t bl, pl;
+    char *out;
+
+    if (!path || !*path) {
+        weft_node_error(n, WEFT_EINVAL, "property '%s' is not set", prop);
+        return NULL;
+    }
+    if (path[0] == '/' || !base || !*base) {
+        out = strdup(path);
+    } else {
+        bl = strlen(base);
+        pl = strlen(path);
+        if ((out = malloc(bl + 1 + pl + 1))) {
+            memcpy(out, base, bl);
+            out[bl] = '/';
+            memcpy(out + bl + 1, path, pl + 1);
+        }
+    }
+    if (!out)
+        weft_node_error(n, WEFT_ENOMEM, "out of memory");
+    return out;
+}
+
 const weft_value *weft_node_prop(const weft_node *n, const char *name)
 {
     int i = prop_index(n, name);

@@ -343,6 +343,17 @@ WEFT_API int64_t weft_node_counter(const weft_node *node, const char *counter);
  */
 WEFT_API const char *weft_node_base_dir(const weft_node *node);
 
+/**
+ * weft_node_prop_path: the string property @prop as a file path, resolved
+ * against weft_node_base_dir() when relative (a relative path in a graph
+ * file means relative to that file, not to wherever `weft run` started).
+ * Returns (transfer full) a malloc'd string, or NULL after
+ * weft_node_error() when the property is unset or empty (WEFT_EINVAL,
+ * "property 'path' is not set") or memory runs out. [control] [worker]
+ * Since: 0.1 (issue 8)
+ */
+WEFT_API char *weft_node_prop_path(weft_node *node, const char *prop);
+
 /* -------------------------------------------------- shared read-only data */
 
 /**

@@ -48,7 +48,7 @@ static int acoustic_init(weft_node *node)
                                                       "cuda:N)"
                                                     : "");
     }
-    if (!(dir = asr_path(node, "model")))
+    if (!(dir = weft_node_prop_path(node, "model")))
         return WEFT_EINVAL;
     ret = asr_model_acquire(node, dir, &s->model);
     if (ret == 0 && weft_kctx_backend(s->k) == WEFT_K_BACKEND_CUDA)

@@ -10,12 +10,6 @@
 extern const weft_node_class asr_acoustic_class;
 
 /*
- * asr_path: property @prop resolved against the graph file's directory.
- * (transfer full) malloc'd; NULL after weft_node_error(). [control]
- */
-char *asr_path(weft_node *node, const char *prop);
-
-/*
  * asr_model_acquire: the shared, read-only model in directory @dir, loaded
  * on first use and then shared by every node naming the same directory
  * (however it is spelled). Release with weft_shared_release. Returns 0 or

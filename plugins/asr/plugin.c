@@ -13,29 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-char *asr_path(weft_node *node, const char *prop)
-{
-    const char *path = weft_node_prop_string(node, prop);
-    const char *base = weft_node_base_dir(node);
-    size_t n;
-    char *out;
-
-    if (!path || !*path) {
-        weft_node_error(node, WEFT_EINVAL, "property '%s' is not set", prop);
-        return NULL;
-    }
-    if (path[0] == '/' || !base || !*base) {
-        out = strdup(path);
-    } else {
-        n = strlen(base) + strlen(path) + 2;
-        if ((out = malloc(n)))
-            snprintf(out, n, "%s/%s", base, path);
-    }
-    if (!out)
-        weft_node_error(node, WEFT_ENOMEM, "out of memory");
-    return out;
-}
-
 typedef struct load_arg {
     const char *dir;
     char err[768];

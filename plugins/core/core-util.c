@@ -6,36 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-char *core_path(weft_node *node, const char *prop)
-{
-    const char *path = weft_node_prop_string(node, prop);
-    const char *base = weft_node_base_dir(node);
-    char *out;
-    size_t bl, pl;
-
-    if (!path || !*path) {
-        weft_node_error(node, WEFT_EINVAL, "property '%s' is not set", prop);
-        return NULL;
-    }
-    /* A relative path in a graph file means relative to that file, not to
-     * wherever `weft run` happens to be started. */
-    if (path[0] == '/' || !base || !*base) {
-        out = strdup(path);
-    } else {
-        bl = strlen(base);
-        pl = strlen(path);
-        out = malloc(bl + 1 + pl + 1);
-        if (out) {
-            memcpy(out, base, bl);
-            out[bl] = '/';
-            memcpy(out + bl + 1, path, pl + 1);
-        }
-    }
-    if (!out)
-        weft_node_error(node, WEFT_ENOMEM, "out of memory");
-    return out;
-}
-
 int64_t core_time_ns(int64_t index, double rate)
 {
     if (!(rate > 0))

@@ -19,14 +19,6 @@ extern const weft_node_class core_identity_class;
 extern const weft_node_class core_test_src_class;
 
 /**
- * core_path: the file named by path property @prop, resolved against the
- * graph file's directory when relative (weft_node_base_dir). (transfer
- * full) malloc'd; NULL after weft_node_error() when unset or out of memory.
- * [control]
- */
-char *core_path(weft_node *node, const char *prop);
-
-/**
  * core_time_ns: the time of item @index at @rate items per second, in
  * nanoseconds. Computed from the index each time (never accumulated), and
  * exactly for whole-number rates, so timestamps do not drift.

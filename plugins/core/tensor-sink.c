@@ -40,12 +40,12 @@ static int tensor_sink_init(weft_node *node)
     if (!s)
         return weft_node_error(node, WEFT_ENOMEM, "out of memory");
     weft_node_set_priv(node, s);
-    if (!(s->path = core_path(node, "path")))
+    if (!(s->path = weft_node_prop_path(node, "path")))
         return WEFT_EINVAL;
     /* Unset or "" (a graph parameter left empty): no lengths file. */
     lengths = weft_node_prop_string(node, "lengths");
     if (lengths && *lengths &&
-        !(s->lengths_path = core_path(node, "lengths")))
+        !(s->lengths_path = weft_node_prop_path(node, "lengths")))
         return WEFT_EINVAL;
     /* Create the temporary file now, so a directory we cannot write to is
      * reported before the graph runs rather than after all the work. */

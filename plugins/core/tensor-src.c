@@ -32,7 +32,7 @@ static int tensor_src_init(weft_node *node)
     weft_node_set_priv(node, s);
     s->chunk = weft_node_prop_int(node, "chunk");
     s->frame_rate = weft_node_prop_float(node, "frame_rate");
-    if (!(s->path = core_path(node, "path")))
+    if (!(s->path = weft_node_prop_path(node, "path")))
         return WEFT_EINVAL;
     /* The header is read now, not at the first process, so that negotiate
      * can state the dtype and shape and `weft check` catches a mismatch

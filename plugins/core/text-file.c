@@ -22,7 +22,7 @@ static int text_file_init(weft_node *node)
     if (!s)
         return weft_node_error(node, WEFT_ENOMEM, "out of memory");
     weft_node_set_priv(node, s);
-    if (!(s->path = core_path(node, "path")))
+    if (!(s->path = weft_node_prop_path(node, "path")))
         return WEFT_EINVAL;
     s->append = append;
     /* The file is opened when the first data arrives, not here: init also

@@ -69,7 +69,7 @@ static int text_lines_init(weft_node *node)
     if (!s)
         return weft_node_error(node, WEFT_ENOMEM, "out of memory");
     weft_node_set_priv(node, s);
-    if (!(s->path = core_path(node, "path")))
+    if (!(s->path = weft_node_prop_path(node, "path")))
         return WEFT_EINVAL;
     s->fp = fopen(s->path, "re");
     if (!s->fp)

@@ -8,13 +8,67 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A time in seconds with two decimals, rounded to the nearest 10 ms, from
+ * integers ("?" when unknown). */
+static void print_centis(int64_t ns)
+{
+    int64_t cs;
+    const char *sign = "";
+
+    if (ns == WEFT_TIME_NONE) {
+        putc('?', stdout);
+        return;
+    }
+    if (ns < 0) {
+        sign = "-";
+        ns = -ns;
+    }
+    cs = (ns + 5000000) / 10000000;
+    fprintf(stdout, "%s%" PRId64 ".%02d", sign, cs / 100, (int)(cs % 100));
+}
+
+/* The words of a decoder's result with their times, after a tab so that
+ * scripts can cut the text off: "turn@0.32-0.56 on@0.60-0.72". Spans
+ * outside the text are skipped rather than trusted. */
+static void print_words(const weft_buf *b, const char *text, size_t len)
+{
+    size_t n = 0;
+    const weft_token_score *tok = weft_buf_tokens(b, &n);
+    bool first = true;
+
+    if (!tok || !n)
+        return;
+    putc('\t', stdout);
+    for (size_t i = 0; i < n; i++) {
+        if (tok[i].offset > len || tok[i].length > len - tok[i].offset)
+            continue;
+        if (!first)
+            putc(' ', stdout);
+        first = false;
+        fwrite(text + tok[i].offset, 1, tok[i].length, stdout);
+        putc('@', stdout);
+        print_centis(tok[i].start_ns);
+        putc('-', stdout);
+        print_centis(tok[i].end_ns);
+    }
+}
+
+typedef struct text_print {
+    const char *prefix; /* (transfer none): the node's value, valid to fini */
+    bool timestamps;
+    bool segments;
+    bool words;
+} text_print;
+
 /* Write one line with stdout locked, so that lines from several nodes (or
  * several graphs in one process) never interleave mid-line. */
-static int print_line(const char *prefix, bool ts, const weft_buf *b)
+static int print_line(const text_print *s, const weft_buf *b)
 {
     size_t len;
     const char *text = weft_buf_text(b, &len);
     int64_t pts = weft_buf_pts(b);
+    const char *prefix = s->prefix;
+    bool ts = s->timestamps;
     int bad;
 
     flockfile(stdout);
@@ -33,7 +87,11 @@ static int print_line(const char *prefix, bool ts, const weft_buf *b)
                     (int)(ms % 1000));
         }
     }
+    if (s->segments)
+        fprintf(stdout, "#%" PRIu64 " ", weft_buf_segment(b));
     fwrite(text, 1, len, stdout);
+    if (s->words)
+        print_words(b, text, len);
     putc('\n', stdout);
     /* A person (or a pipe) is waiting for each line as it comes. */
     fflush(stdout);
@@ -41,11 +99,6 @@ static int print_line(const char *prefix, bool ts, const weft_buf *b)
     funlockfile(stdout);
     return bad ? -1 : 0;
 }
-
-typedef struct text_print {
-    const char *prefix; /* (transfer none): the node's value, valid to fini */
-    bool timestamps;
-} text_print;
 
 static int text_print_init(weft_node *node)
 {
@@ -56,6 +109,8 @@ static int text_print_init(weft_node *node)
     /* Properties are read here: they are only for [control] callbacks. */
     s->prefix = weft_node_prop_string(node, "prefix");
     s->timestamps = weft_node_prop_bool(node, "timestamps");
+    s->segments = weft_node_prop_bool(node, "segments");
+    s->words = weft_node_prop_bool(node, "words");
     weft_node_set_priv(node, s);
     return 0;
 }
@@ -85,7 +140,7 @@ static weft_flow text_print_process(weft_node *node)
             weft_buf_unref(b);
             continue;
         }
-        bad = print_line(s->prefix, s->timestamps, b);
+        bad = print_line(s, b);
         weft_buf_unref(b);
         if (bad) {
             weft_node_error(node, WEFT_EIO, "stdout: write error: %s",
@@ -110,6 +165,15 @@ static const weft_prop_desc props[] = {
     WEFT_PROP_BOOLEAN("timestamps", "false",
                       "Print each buffer's pts as [seconds.milliseconds] "
                       "before the text ([-] when it has none)."),
+    WEFT_PROP_BOOLEAN("segments", "false",
+                      "Print each buffer's segment id as #N before the text "
+                      "(after the timestamp): with audio.dir, the file's "
+                      "position in its sorted list."),
+    WEFT_PROP_BOOLEAN("words", "false",
+                      "After the text, a tab and each word of a decoder's "
+                      "result with its time span in seconds, "
+                      "word@start-end (nothing when the buffer carries no "
+                      "per-word scores)."),
     WEFT_PROP_END
 };
 
@@ -123,7 +187,9 @@ const weft_node_class core_text_print_class = {
         "timestamp. Its input takes several links, handled in the order "
         "buffers arrive, so a decoder's partial and final outputs can both "
         "be shown. Buffers that carry no text are skipped (counter "
-        "`skipped`).\n\n"
+        "`skipped`). With `words`, a decoder's per-word times follow the "
+        "text after a tab: `turn on the lights\\tturn@0.32-0.56 "
+        "on@0.60-0.72 ...`.\n\n"
         "Example:\n"
         "    node out = text.print { prefix = \"> \", timestamps = true }\n"
         "    dec -> out\n"

@@ -31,7 +31,7 @@ static int audio_dir_init(weft_node *node)
     s->chunk = llround(weft_node_prop_float(node, "chunk") * s->rate);
     if (s->chunk < 1)
         s->chunk = 1;
-    if (!(s->dir = io_path(node, "path")))
+    if (!(s->dir = weft_node_prop_path(node, "path")))
         return WEFT_EINVAL;
     if ((ret = io_list_dir(s->dir, io_audio_exts, &s->names, &s->n, err, sizeof err)) < 0)
         return weft_node_error(node, ret, "%s", err);

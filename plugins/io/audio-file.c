@@ -30,7 +30,7 @@ static int audio_file_init(weft_node *node)
         return weft_node_error(node, WEFT_ENOMEM, "out of memory");
     weft_node_set_priv(node, s);
     io_ffmpeg_setup();
-    if (!(s->path = io_path(node, "path")))
+    if (!(s->path = weft_node_prop_path(node, "path")))
         return WEFT_EINVAL;
     /* The file is opened now, not at the first process, so that negotiate
      * states the rate and channels it really produces and `weft check`

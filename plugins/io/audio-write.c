@@ -51,7 +51,7 @@ static int audio_write_init(weft_node *node)
         return weft_node_error(node, WEFT_ENOMEM, "out of memory");
     weft_node_set_priv(node, s);
     io_ffmpeg_setup();
-    if (!(s->path = io_path(node, "path")))
+    if (!(s->path = weft_node_prop_path(node, "path")))
         return WEFT_EINVAL;
     s->container = weft_node_prop_enum(node, "format");
     s->sample_fmt = weft_node_prop_enum(node, "sample_format");

@@ -23,7 +23,7 @@ static int image_dir_init(weft_node *node)
     weft_node_set_priv(node, s);
     io_ffmpeg_setup();
     s->max_pixels = weft_node_prop_int(node, "max_pixels");
-    if (!(s->dir = io_path(node, "path")))
+    if (!(s->dir = weft_node_prop_path(node, "path")))
         return WEFT_EINVAL;
     if ((ret = io_list_dir(s->dir, io_image_exts, &s->names, &s->n, err, sizeof err)) < 0)
         return weft_node_error(node, ret, "%s", err);

@@ -19,7 +19,7 @@ static int image_file_init(weft_node *node)
         return weft_node_error(node, WEFT_ENOMEM, "out of memory");
     weft_node_set_priv(node, s);
     io_ffmpeg_setup();
-    if (!(s->path = io_path(node, "path")))
+    if (!(s->path = weft_node_prop_path(node, "path")))
         return WEFT_EINVAL;
     /* Decoded now so that the output format states the real size. */
     ret = io_image_load(s->path, weft_node_prop_int(node, "max_pixels"), &s->img, err,

@@ -38,27 +38,6 @@ char *io_join(const char *dir, const char *name)
     return out;
 }
 
-char *io_path(weft_node *node, const char *prop)
-{
-    const char *path = weft_node_prop_string(node, prop);
-    const char *base = weft_node_base_dir(node);
-    char *out;
-
-    if (!path || !*path) {
-        weft_node_error(node, WEFT_EINVAL, "property '%s' is not set", prop);
-        return NULL;
-    }
-    /* A relative path in a graph file means relative to that file, not to
-     * wherever `weft run` happens to be started. */
-    if (path[0] == '/' || !base || !*base)
-        out = strdup(path);
-    else
-        out = io_join(base, path);
-    if (!out)
-        weft_node_error(node, WEFT_ENOMEM, "out of memory");
-    return out;
-}
-
 const char *io_basename(const char *path)
 {
     const char *s = strrchr(path, '/');

@@ -21,13 +21,6 @@ extern const weft_node_class io_video_file_class;
 #define IO_DEFAULT_MAX_PIXELS "100000000"
 #define IO_MAX_DIM 65535
 
-/**
- * io_path: the file named by path property @prop, resolved against the
- * graph file's directory when relative. (transfer full) malloc'd; NULL
- * after weft_node_error() when unset or out of memory. [control]
- */
-char *io_path(weft_node *node, const char *prop);
-
 /** io_join: "@dir/@name", malloc'd, NULL when out of memory. */
 char *io_join(const char *dir, const char *name);
 

@@ -37,7 +37,7 @@ static int video_file_init(weft_node *node)
     weft_node_set_priv(node, s);
     io_ffmpeg_setup();
     s->fps = weft_node_prop_float(node, "fps");
-    if (!(s->path = io_path(node, "path")))
+    if (!(s->path = weft_node_prop_path(node, "path")))
         return WEFT_EINVAL;
     if ((ret = io_file_precheck(s->path, err, sizeof err)) < 0)
         return weft_node_error(node, ret, "%s", err);

@@ -76,7 +76,7 @@ static int cuda_init(weft_node *node, embed *s, const char *dev,
     /* The CPU model stays loaded for its vocabulary and sizes. */
     if ((ret = text_engine_open(node, e, dev)) < 0)
         return ret;
-    if (!(dir = text_path(node, "model")))
+    if (!(dir = weft_node_prop_path(node, "model")))
         return WEFT_EINVAL;
     snprintf(key, sizeof key, "text.bert.cuda:%d:%s:%s", (int)index,
              precisions[prec], realpath(dir, real) ? real : dir);

@@ -76,7 +76,7 @@ static int nearest_init(weft_node *node)
     weft_node_set_priv(node, s);
     if ((ret = text_engine_init(node, &s->e)) < 0)
         return ret;
-    if (!(path = text_path(node, "examples")))
+    if (!(path = weft_node_prop_path(node, "examples")))
         return WEFT_EINVAL;
     ret = read_examples(node, s, path);
     free(path);

@@ -14,29 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-char *text_path(weft_node *node, const char *prop)
-{
-    const char *path = weft_node_prop_string(node, prop);
-    const char *base = weft_node_base_dir(node);
-    size_t n;
-    char *out;
-
-    if (!path || !*path) {
-        weft_node_error(node, WEFT_EINVAL, "property '%s' is not set", prop);
-        return NULL;
-    }
-    if (path[0] == '/' || !base || !*base) {
-        out = strdup(path);
-    } else {
-        n = strlen(base) + strlen(path) + 2;
-        if ((out = malloc(n)))
-            snprintf(out, n, "%s/%s", base, path);
-    }
-    if (!out)
-        weft_node_error(node, WEFT_ENOMEM, "out of memory");
-    return out;
-}
-
 typedef struct load_arg {
     const char *dir;
     char err[512];
@@ -84,7 +61,7 @@ int text_engine_open(weft_node *node, text_engine *e, const char *kdev)
     if ((ret = weft_kctx_new(kdev, &e->k)) < 0)
         return weft_node_error(node, ret, "device '%s': %s", kdev,
                                weft_strerror(ret));
-    if (!(dir = text_path(node, "model")))
+    if (!(dir = weft_node_prop_path(node, "model")))
         return WEFT_EINVAL;
     ret = text_model_acquire(node, dir, &e->model);
     free(dir);

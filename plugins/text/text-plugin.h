@@ -12,12 +12,6 @@ extern const weft_node_class text_tokenize_class;
 extern const weft_node_class text_nearest_class;
 
 /*
- * text_path: property @prop resolved against the graph file's directory.
- * (transfer full) malloc'd; NULL after weft_node_error(). [control]
- */
-char *text_path(weft_node *node, const char *prop);
-
-/*
  * text_model_acquire: the shared, read-only model in directory @dir
  * (loaded on first use, then shared by every node naming the same
  * directory). Release with weft_shared_release. 0 or an error already

@@ -29,7 +29,7 @@ static int tokenize_init(weft_node *node)
         return weft_node_error(node, WEFT_ERANGE,
                                "max_length 1 leaves no room for [CLS] and "
                                "[SEP]");
-    if (!(dir = text_path(node, "model")))
+    if (!(dir = weft_node_prop_path(node, "model")))
         return WEFT_EINVAL;
     n = strlen(dir) + sizeof "/vocab.txt";
     path = malloc(n);
