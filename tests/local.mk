@@ -83,6 +83,7 @@ include tests/ctc/local.mk
 include tests/mfcc/local.mk
 include tests/io/local.mk
 include tests/text/local.mk
+include tests/transcribe/local.mk
 include tests/asr/local.mk
 include tests/recipe/local.mk
 endif
