@@ -321,6 +321,16 @@ def conditions(model, tmp):
                                      grammar_mode="strict",
                                      grammar=os.path.join(
                                          model, "commands.grammar"))),
+        "grammar (strict), beam 64": (g, dict(base, lm="", lexicon="",
+                                              beam="64",
+                                              grammar_mode="strict",
+                                              grammar=os.path.join(
+                                                  model,
+                                                  "commands.grammar"))),
+        "grammar (reject) + commands LM": (g, dict(
+            base, lm=arpa, lexicon=os.path.join(tmp, "commands-words.txt"),
+            grammar_mode="reject",
+            grammar=os.path.join(model, "commands.grammar"))),
     }
 
 
@@ -368,7 +378,8 @@ def main():
         plan = {
             "commands": ["greedy", "beam + general LM", "beam + commands LM",
                          "beam + commands LM, full lexicon",
-                         "grammar (strict)"],
+                         "grammar (strict)", "grammar (strict), beam 64",
+                         "grammar (reject) + commands LM"],
             "general": ["greedy", "beam + general LM"],
             "real": ["greedy", "beam + general LM"],
         }
