@@ -366,10 +366,12 @@ const weft_node_class asr_acoustic_class = {
         "GEMMs (OpenBLAS); on CUDA the node uses cuBLAS and its own "
         "kernels, with buffers in host memory on both sides.\n\n"
         "Example:\n"
-        "    node feat = mfcc { preset = \"kaldi\" }\n"
-        "    node am   = asr.acoustic { model = \"models/en-commands\" }\n"
-        "    node dec  = ctc.beam { tokens = \"models/en-commands/tokens.txt\" }"
-        "\n    feat -> am -> dec",
+        "    node feat = fbank { preset = \"kaldi\", num_mel_bins = 40, "
+        "dither = 0 }\n"
+        "    node am   = asr.acoustic { model = \"models/en-commands/model\" }\n"
+        "    node dec  = ctc.beam { tokens = "
+        "\"models/en-commands/model/tokens.txt\" }\n"
+        "    feat -> am -> dec    # graphs/transcribe.weft: from an audio file",
     .flags = WEFT_NODE_STATEFUL | WEFT_NODE_CUDA,
     .inputs = inputs,
     .outputs = outputs,
