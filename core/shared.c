@@ -8,7 +8,9 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,4 +85,36 @@ void weft_shared_release(void *obj)
         free(dead->key);
         free(dead);
     }
+}
+
+typedef struct dir_arg {
+    const char *dir;
+    weft_dir_load_fn load;
+    char err[1024];
+} dir_arg;
+
+static int dir_create(void *arg, void **obj)
+{
+    dir_arg *a = arg;
+
+    return a->load(a->dir, obj, a->err, sizeof a->err);
+}
+
+int weft_shared_acquire_dir(weft_node *node, const char *kind,
+                            const char *dir, weft_dir_load_fn load,
+                            weft_shared_destroy_fn destroy, void **obj)
+{
+    char real[PATH_MAX], key[PATH_MAX + 64];
+    dir_arg a = { dir, load, "" };
+    int ret;
+
+    *obj = NULL;
+    /* One key per directory, however it is spelled. */
+    snprintf(key, sizeof key, "%s:%s", kind,
+             realpath(dir, real) ? real : dir);
+    ret = weft_shared_acquire(key, dir_create, destroy, &a, obj);
+    if (ret < 0)
+        return weft_node_error(node, ret, "%s",
+                               a.err[0] ? a.err : weft_strerror(ret));
+    return 0;
 }

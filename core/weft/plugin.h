@@ -371,5 +371,20 @@ WEFT_API int weft_shared_acquire(const char *key, weft_shared_create_fn create,
                                  void **obj);
 WEFT_API void weft_shared_release(void *obj);
 
+/**
+ * weft_shared_acquire_dir [control]: the object loaded from directory @dir
+ * by @load, shared by every node that names the same directory (however
+ * spelled: the key is @kind and the directory's real path). On failure the
+ * loader's one-line message (or the code's text) is reported with
+ * weft_node_error() on @node and its code returned. Release with
+ * weft_shared_release. Since: 0.1 (issue 8)
+ */
+typedef int (*weft_dir_load_fn)(const char *dir, void **obj, char *err,
+                                size_t err_cap);
+WEFT_API int weft_shared_acquire_dir(weft_node *node, const char *kind,
+                                     const char *dir, weft_dir_load_fn load,
+                                     weft_shared_destroy_fn destroy,
+                                     void **obj);
+
 WEFT_END_DECLS
 #endif /* WEFT_PLUGIN_H */

@@ -13,18 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct load_arg {
-    const char *dir;
-    char err[768];
-} load_arg;
-
-static int model_create(void *arg, void **obj)
+static int model_load(const char *dir, void **obj, char *err, size_t cap)
 {
-    load_arg *a = arg;
-    asr_model *m;
-    int ret = asr_model_load(a->dir, &m, a->err, sizeof a->err);
+    asr_model *m = NULL;
+    int ret = asr_model_load(dir, &m, err, cap);
 
-    *obj = ret < 0 ? NULL : m;
+    *obj = m;
     return ret;
 }
 
@@ -35,20 +29,12 @@ static void model_destroy(void *obj)
 
 int asr_model_acquire(weft_node *node, const char *dir, asr_model **out)
 {
-    char real[PATH_MAX], key[PATH_MAX + 16];
-    load_arg a = { dir, "" };
     void *obj = NULL;
-    int ret;
+    int ret = weft_shared_acquire_dir(node, "asr.acoustic", dir, model_load,
+                                      model_destroy, &obj);
 
-    *out = NULL;
-    snprintf(key, sizeof key, "asr.acoustic:%s",
-             realpath(dir, real) ? real : dir);
-    ret = weft_shared_acquire(key, model_create, model_destroy, &a, &obj);
-    if (ret < 0)
-        return weft_node_error(node, ret, "%s",
-                               a.err[0] ? a.err : weft_strerror(ret));
     *out = obj;
-    return 0;
+    return ret;
 }
 
 typedef struct dev_arg {

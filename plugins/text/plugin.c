@@ -14,18 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct load_arg {
-    const char *dir;
-    char err[512];
-} load_arg;
-
-static int model_create(void *arg, void **obj)
+static int model_load(const char *dir, void **obj, char *err, size_t cap)
 {
-    load_arg *a = arg;
-    text_bert *m;
-    int ret = text_bert_load(a->dir, &m, a->err, sizeof a->err);
+    text_bert *m = NULL;
+    int ret = text_bert_load(dir, &m, err, cap);
 
-    *obj = ret < 0 ? NULL : m;
+    *obj = m;
     return ret;
 }
 
@@ -36,21 +30,12 @@ static void model_destroy(void *obj)
 
 int text_model_acquire(weft_node *node, const char *dir, text_bert **out)
 {
-    char real[PATH_MAX], key[PATH_MAX + 16];
-    load_arg a = { dir, "" };
     void *obj = NULL;
-    int ret;
+    int ret = weft_shared_acquire_dir(node, "text.bert", dir, model_load,
+                                      model_destroy, &obj);
 
-    *out = NULL;
-    /* One key per directory, however it is spelled. */
-    snprintf(key, sizeof key, "text.bert:%s",
-             realpath(dir, real) ? real : dir);
-    ret = weft_shared_acquire(key, model_create, model_destroy, &a, &obj);
-    if (ret < 0)
-        return weft_node_error(node, ret, "%s",
-                               a.err[0] ? a.err : weft_strerror(ret));
     *out = obj;
-    return 0;
+    return ret;
 }
 
 int text_engine_open(weft_node *node, text_engine *e, const char *kdev)
