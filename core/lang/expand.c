@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 #include "lang.h"
@@ -295,6 +296,25 @@ typedef struct ovr {
     weft_srcloc loc; /* of the value on the "command line" */
 } ovr;
 
+/* getcwd() + "/" + the len bytes at rel, malloc'd; NULL when out of memory
+ * or the current directory cannot be named. */
+static char *absolute_path(const char *rel, size_t len)
+{
+    char *cwd = getcwd(NULL, 0);
+    char *out = NULL;
+    if (cwd) {
+        size_t cl = strlen(cwd);
+        if ((out = malloc(cl + 1 + len + 1))) {
+            memcpy(out, cwd, cl);
+            out[cl] = '/';
+            memcpy(out + cl + 1, rel, len);
+            out[cl + 1 + len] = 0;
+        }
+    }
+    free(cwd);
+    return out;
+}
+
 static pval override_value(lang_ctx *c, const ovr *o, const char *type)
 {
     pval r = {.loc = o->loc};
@@ -303,15 +323,30 @@ static pval override_value(lang_ctx *c, const ovr *o, const char *type)
     size_t nt = 0, ncm;
 
     if (type && (!strcmp(type, "string") || !strcmp(type, "path"))) {
-        char *q = weft__lang_quote(o->value, o->value_len);
-        if (!q)
+        const char *val = o->value;
+        size_t len = o->value_len;
+        char *abs = NULL;
+        /* A relative `path` typed on the command line means what it means
+         * to the shell it was typed in: relative to the current directory,
+         * not to the graph file's folder (where the file's own values are
+         * resolved). */
+        if (!strcmp(type, "path") && len && val[0] != '/' &&
+            !(abs = absolute_path(val, len)))
             return r;
-        r.kind = LV_STRING;
-        r.text = weft__lang_strndup(&c->a, q, strlen(q));
+        if (abs) {
+            val = abs;
+            len = strlen(abs);
+        }
+        char *q = weft__lang_quote(val, len);
+        if (q) {
+            r.kind = LV_STRING;
+            r.text = weft__lang_strndup(&c->a, q, strlen(q));
+            r.str = weft__lang_strndup(&c->a, val, len);
+            r.str_len = len;
+            r.ok = r.text && r.str;
+        }
         free(q);
-        r.str = weft__lang_strndup(&c->a, o->value, o->value_len);
-        r.str_len = o->value_len;
-        r.ok = r.text && r.str;
+        free(abs);
         return r;
     }
     /* Lex quietly into a scratch graph's diagnostics: a value that does

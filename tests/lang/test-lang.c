@@ -131,6 +131,44 @@ START_TEST(test_params_and_interpolation)
 }
 END_TEST
 
+/* A relative `path` param set on the command line is relative to the
+ * current directory; the file's own default stays relative to the file's
+ * folder (resolved later by the node), and a `string` is left alone. */
+START_TEST(test_path_override_cwd)
+{
+    const char *src = "param f: path = \"d/x.txt\"\n"
+                      "param s = \"d/y\"\n"
+                      "node p = text.print { prefix = \"${f}|${s}\" }\n"
+                      "node a = test.src\n"
+                      "node k = null.sink\n"
+                      "a -> k\n";
+    weft_graph *g = parse(src, 0);
+    ck_assert_str_eq(weft_node_prop_string(weft_graph_find_node(g, "p"),
+                                           "prefix"),
+                     "d/x.txt|d/y");
+    weft_graph_free(g);
+
+    char *cwd = getcwd(NULL, 0), want[4096];
+    ck_assert_ptr_nonnull(cwd);
+    const char *ovr[][3] = {{"f=in/a.wav", "s=in/b", NULL},
+                            {"f=/abs/c.wav", "s=", NULL},
+                            {"f=", NULL, NULL}};
+    for (int k = 0; k < 3; k++) {
+        if (k == 0)
+            snprintf(want, sizeof want, "%s/in/a.wav|in/b", cwd);
+        else
+            snprintf(want, sizeof want, k == 1 ? "/abs/c.wav|" : "|d/y");
+        ck_assert_int_eq(weft_graph_parse_string(reg, src, "t", ovr[k], &g),
+                         0);
+        ck_assert_str_eq(weft_node_prop_string(weft_graph_find_node(g, "p"),
+                                               "prefix"),
+                         want);
+        weft_graph_free(g);
+    }
+    free(cwd);
+}
+END_TEST
+
 START_TEST(test_subgraphs)
 {
     weft_graph *g = parse(
@@ -574,6 +612,7 @@ static Suite *suite(void)
     tcase_set_timeout(t, 120);
     tcase_add_test(t, test_chain_ports_fan);
     tcase_add_test(t, test_params_and_interpolation);
+    tcase_add_test(t, test_path_override_cwd);
     tcase_add_test(t, test_subgraphs);
     tcase_add_test(t, test_suggestions);
     tcase_add_test(t, test_includes);
