@@ -167,9 +167,12 @@ char *weft_graph_stats_table(const weft_graph *g)
         wc = b > wc ? b : wc;
     }
     pthread_mutex_lock(&s->mu);
-    fprintf(f, "%-*s  %-*s %9s %9s %10s %9s %9s %9s %5s %7s %10s %10s\n", wn,
-            "node", wc, "class", "in", "out", "busy ms", "mean us", "p50 us",
-            "p99 us", "maxq", "drops", "lat50 ms", "lat99 ms");
+    /* A call may take several buffers (or none), so the per-call columns
+     * (mean, p50, p99) sit after the call count they divide by. */
+    fprintf(f, "%-*s  %-*s %9s %9s %10s %8s %9s %9s %9s %5s %7s %10s %10s\n",
+            wn, "node", wc, "class", "in", "out", "busy ms", "calls",
+            "us/call", "p50 us", "p99 us", "maxq", "drops", "lat50 ms",
+            "lat99 ms");
     for (size_t i = 0; i < s->n_nodes; i++) {
         weft_node_stats st = {.struct_size = sizeof st};
         node_stats_locked(s, i, &st);
@@ -180,10 +183,12 @@ char *weft_graph_stats_table(const weft_graph *g)
         fmt_us(p99, sizeof p99, st.process_p99_ns);
         fmt_ms(l50, sizeof l50, s->nodes[i].sink ? st.latency_p50_ns : -1);
         fmt_ms(l99, sizeof l99, s->nodes[i].sink ? st.latency_p99_ns : -1);
-        fprintf(f, "%-*s  %-*s %9llu %9llu %10s %9s %9s %9s %5u %7llu %10s %10s\n",
+        fprintf(f, "%-*s  %-*s %9llu %9llu %10s %8llu %9s %9s %9s %5u %7llu "
+                "%10s %10s\n",
                 wn, st.name, wc, st.class_name,
                 (unsigned long long)st.buffers_in,
-                (unsigned long long)st.buffers_out, busy, mean, p50, p99,
+                (unsigned long long)st.buffers_out, busy,
+                (unsigned long long)st.calls, mean, p50, p99,
                 st.max_queue_depth, (unsigned long long)st.drops, l50, l99);
     }
     bool header = false;
