@@ -503,6 +503,11 @@ void weft_node_set_media_duration(weft_node *n, int64_t d)
     n->media_duration = d;
 }
 
+void weft_node_set_media_offset(weft_node *n, int64_t offset_ns)
+{
+    n->media_offset = offset_ns;
+}
+
 void weft_node_count(weft_node *n, const char *counter, int64_t delta)
 {
     int k = atomic_load(&n->n_counters);

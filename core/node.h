@@ -53,6 +53,7 @@ struct weft_node {
     atomic_bool stopping;
     bool init_done;
     int64_t media_duration;
+    int64_t media_offset; /* added to pts for progress; see plugin.h */
     atomic_int n_counters;
     weft__counter counters[WEFT__MAX_COUNTERS];
 

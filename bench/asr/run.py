@@ -236,7 +236,7 @@ def main():
             table.append((name, w[0], w[1], statistics.median(walls) / secs,
                           min(walls) / secs, max(walls) / secs, None))
 
-        lmlex = ev.lm_lexicon(lm, os.path.join(tmp, "commands-words.txt"))
+        lmlex = ev.commands_words(model)
         weft_side("weft, commands LM", {"model": model, "lm": lm,
                                         "lexicon": lmlex, "words": "false"})
         weft_side("weft, grammar (strict)", {
@@ -244,7 +244,7 @@ def main():
             "grammar_mode": "strict", "words": "false"})
 
         cmudict = read_dict(os.path.join(PSMODEL, "cmudict-en-us.dict"))
-        lmwords = ev.arpa_words(lm)
+        lmwords = ev.read_words(lmlex)
         dic = os.path.join(tmp, "lm.dict")
         have, made, left = write_dict(dic, cmudict, lmwords)
         print("pocketsphinx LM dictionary: %d of the LM's %d words are in "

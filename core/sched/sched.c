@@ -684,7 +684,10 @@ weft_flow weft__sched_push_locked(weft__sched *s, sched_node *n, uint32_t port,
     if (n->kind != KIND_NORMAL) {
         int64_t pts = weft_buf_pts(buf), dur = weft_buf_duration(buf);
         if (pts != WEFT_TIME_NONE) {
-            int64_t end = pts + (dur != WEFT_TIME_NONE && dur > 0 ? dur : 0);
+            /* The offset is set by the node's own process, which is the
+             * caller here: no race. */
+            int64_t end = n->node->media_offset + pts +
+                          (dur != WEFT_TIME_NONE && dur > 0 ? dur : 0);
             if (end > n->pos_ns)
                 n->pos_ns = end;
             if (s->realtime && n->kind == KIND_SOURCE)

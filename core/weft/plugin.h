@@ -328,6 +328,16 @@ WEFT_API void weft_node_set_media_duration(weft_node *node,
                                            int64_t duration_ns);
 
 /**
+ * A source whose timestamps restart within its media (audio.dir: pts from
+ * 0 in each file) states the media time at which the current part starts,
+ * so that progress, and realtime pacing, count its buffers at
+ * @offset_ns + pts rather than at pts alone, and its position keeps
+ * growing to the duration it reported. 0 until set. [worker], from the
+ * node's own process, before pushing the part's first buffer.
+ */
+WEFT_API void weft_node_set_media_offset(weft_node *node, int64_t offset_ns);
+
+/**
  * Add @delta to the node's named counter ("overruns", "drops"), shown by
  * `weft run --stats` and readable in tests. Names are static strings.
  * [worker]

@@ -23,7 +23,31 @@ typedef struct acoustic {
     bool in_segment;
     uint64_t segment;
     int64_t out_pos;     /* output frames pushed in this segment */
+    weft_buf *meta;      /* empty buffer with the metadata of the segment's
+                          * last input, for the closing buffer; or NULL */
 } acoustic;
+
+/* Keep @in's metadata for a segment end that the input does not flag
+ * (a new segment id, end of stream), whose empty closing buffer must
+ * still say which file, say, it closes. */
+static int keep_meta(acoustic *s, const weft_buf *in)
+{
+    weft_buf *m = weft_buf_new_empty();
+
+    if (!m || weft_buf_copy_meta(m, in) < 0) {
+        weft_buf_unref(m);
+        return WEFT_ENOMEM;
+    }
+    weft_buf_unref(s->meta);
+    s->meta = m;
+    return 0;
+}
+
+static void drop_meta(acoustic *s)
+{
+    weft_buf_unref(s->meta);
+    s->meta = NULL;
+}
 
 static int acoustic_init(weft_node *node)
 {
@@ -158,6 +182,12 @@ static weft_flow end_segment(weft_node *node, acoustic *s, int64_t pts)
     asr_state_reset(s->st);
     if (!(o = new_out(s, 0)))
         return fail(node, WEFT_ENOMEM, "out of memory");
+    /* Metadata first: weft_buf_copy_meta also copies timing and flags. */
+    if (s->meta && weft_buf_copy_meta(o, s->meta) < 0) {
+        weft_buf_unref(o);
+        return fail(node, WEFT_ENOMEM, "out of memory");
+    }
+    drop_meta(s);
     weft_buf_set_pts(o, pts);
     weft_buf_set_duration(o, 0);
     weft_buf_set_segment(o, s->segment);
@@ -191,6 +221,8 @@ static weft_flow feed(weft_node *node, acoustic *s, weft_buf *b)
         s->segment = weft_buf_segment(b);
         s->out_pos = 0;
     }
+    if (!(fl & WEFT_BUF_SEGMENT_END) && keep_meta(s, b) < 0)
+        return fail(node, WEFT_ENOMEM, "out of memory");
     t = weft_buf_dim(b, 0);
     pos = asr_state_pos(s->st);
     n_out = asr_out_frames(s->st, t);
@@ -214,7 +246,10 @@ static weft_flow feed(weft_node *node, acoustic *s, weft_buf *b)
         period = 1e9 / s->in_rate;
     else if (t > 0 && weft_buf_duration(b) > 0)
         period = (double)weft_buf_duration(b) / (double)t;
-    weft_buf_copy_meta(o, b);
+    if (weft_buf_copy_meta(o, b) < 0) {
+        weft_buf_unref(o);
+        return fail(node, WEFT_ENOMEM, "out of memory");
+    }
     pts = weft_buf_pts(b);
     if (pts != WEFT_TIME_NONE && period > 0) {
         int64_t r0 = s->out_pos * m->stride - pos;
@@ -233,6 +268,7 @@ static weft_flow feed(weft_node *node, acoustic *s, weft_buf *b)
     if (fl & WEFT_BUF_SEGMENT_END) {
         s->in_segment = false;
         asr_state_reset(s->st);
+        drop_meta(s);
     }
     return weft_node_push(node, 0, o);
 run_fail:
@@ -274,8 +310,10 @@ static int acoustic_flush(weft_node *node)
 
     if (s && s->st)
         asr_state_reset(s->st);
-    if (s)
+    if (s) {
         s->in_segment = false;
+        drop_meta(s);
+    }
     return 0;
 }
 
@@ -286,6 +324,7 @@ static void acoustic_fini(weft_node *node)
     if (!s)
         return;
     asr_state_free(s->st);
+    drop_meta(s);
     if (s->dev)
         weft_shared_release(s->dev);
     if (s->model)
@@ -308,7 +347,8 @@ static const weft_port_desc outputs[] = {
     WEFT_PORT("out", "tensor dtype=f32 shape=[T,V]",
               "Per-frame scores, [T',V] (V: the tokens of the model's "
               "tokens.txt): log-probabilities (log_softmax) or logits, as "
-              "config.json's `output` says. The format names the "
+              "config.json's `output` says, with the input's segment id "
+              "and metadata (audio.dir's `file`, say). The format names the "
               "vocabulary (`vocab=fnv1a64:...`, which the ctc decoders "
               "check) and the output frame rate (`frame_rate`, Hz)."),
     WEFT_PORT_END
@@ -358,6 +398,10 @@ const weft_node_class asr_acoustic_class = {
         "buffer if needed, and an open segment is closed that way at end "
         "of stream. Output frame j of a segment is stamped with the time "
         "of input frame j*stride; durations are stride input frames. "
+        "Each output buffer carries the segment id and string metadata "
+        "of the input buffer it comes from (a closing empty buffer: of "
+        "the segment's last input), so a file name set by audio.dir "
+        "reaches the decoder. "
         "Flushing (barge-in) drops the state.\n\n"
         "The weights are loaded once per model directory (and copied once "
         "per CUDA device) and shared by every node naming it; each node "

@@ -55,6 +55,7 @@ static void print_words(const weft_buf *b, const char *text, size_t len)
 
 typedef struct text_print {
     const char *prefix; /* (transfer none): the node's value, valid to fini */
+    const char *meta;   /* metadata key to print, "" for none; likewise */
     bool timestamps;
     bool segments;
     bool words;
@@ -89,6 +90,13 @@ static int print_line(const text_print *s, const weft_buf *b)
     }
     if (s->segments)
         fprintf(stdout, "#%" PRIu64 " ", weft_buf_segment(b));
+    if (s->meta && *s->meta) {
+        const char *v = weft_buf_get_meta(b, s->meta);
+        /* A line without the key keeps the "NAME: " shape, so a script
+         * splitting at the first ": " never takes the text for a name. */
+        fputs(v ? v : "-", stdout);
+        fputs(": ", stdout);
+    }
     fwrite(text, 1, len, stdout);
     if (s->words)
         print_words(b, text, len);
@@ -108,6 +116,7 @@ static int text_print_init(weft_node *node)
         return weft_node_error(node, WEFT_ENOMEM, "out of memory");
     /* Properties are read here: they are only for [control] callbacks. */
     s->prefix = weft_node_prop_string(node, "prefix");
+    s->meta = weft_node_prop_string(node, "meta");
     s->timestamps = weft_node_prop_bool(node, "timestamps");
     s->segments = weft_node_prop_bool(node, "segments");
     s->words = weft_node_prop_bool(node, "words");
@@ -169,6 +178,12 @@ static const weft_prop_desc props[] = {
                       "Print each buffer's segment id as #N before the text "
                       "(after the timestamp): with audio.dir, the file's "
                       "position in its sorted list."),
+    WEFT_PROP_STRING("meta", "",
+                     "A metadata key whose value is printed before the text "
+                     "(after the segment id), followed by \": \": with "
+                     "`meta = \"file\"`, audio.dir's file name, which the "
+                     "feature, acoustic and decoder nodes pass on. A buffer "
+                     "without the key prints \"-: \". Empty: nothing."),
     WEFT_PROP_BOOLEAN("words", "false",
                       "After the text, a tab and each word of a decoder's "
                       "result with its time span in seconds, "
@@ -189,11 +204,18 @@ const weft_node_class core_text_print_class = {
         "be shown. Buffers that carry no text are skipped (counter "
         "`skipped`). With `words`, a decoder's per-word times follow the "
         "text after a tab: `turn on the lights\\tturn@0.32-0.56 "
-        "on@0.60-0.72 ...`.\n\n"
-        "Example:\n"
+        "on@0.60-0.72 ...`. With `meta`, a metadata value leads the line: "
+        "`meta = \"file\"` after audio.dir gives `alarm.wav: set an "
+        "alarm ...`.\n\n"
+        "The parts of a line, in order, each only when its property asks "
+        "for it: prefix, [timestamp] , #segment , VALUE: (meta), the "
+        "text, a tab and the words.\n\n"
+        "Examples:\n"
         "    node out = text.print { prefix = \"> \", timestamps = true }\n"
         "    dec -> out\n"
-        "    dec.partial -> out",
+        "    dec.partial -> out\n"
+        "    node out = text.print { meta = \"file\", words = true }   "
+        "# after audio.dir",
     .flags = WEFT_NODE_SINK | WEFT_NODE_ANY_INPUT,
     .inputs = inputs,
     .props = props,

@@ -209,9 +209,7 @@ static int beam_flush(weft_node *node)
     beam_node *s = weft_node_priv(node);
 
     ctc_decoder_reset(s->dec);
-    s->io.in_segment = false;
-    s->io.seg_pts = WEFT_TIME_NONE;
-    s->io.last_partial = 0;
+    ctc_io_reset(&s->io);
     return 0;
 }
 

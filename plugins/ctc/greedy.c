@@ -144,9 +144,7 @@ static int greedy_flush(weft_node *node)
     greedy_node *s = weft_node_priv(node);
 
     seg_reset(s);
-    s->io.in_segment = false;
-    s->io.seg_pts = WEFT_TIME_NONE;
-    s->io.last_partial = 0;
+    ctc_io_reset(&s->io);
     return 0;
 }
 

@@ -176,6 +176,33 @@ void ctc_io_fini(ctc_io *io)
     io->sh = NULL;
     free(io->scratch);
     io->scratch = NULL;
+    weft_buf_unref(io->meta);
+    io->meta = NULL;
+}
+
+void ctc_io_reset(ctc_io *io)
+{
+    io->in_segment = false;
+    io->seg_pts = WEFT_TIME_NONE;
+    io->last_partial = 0;
+    weft_buf_unref(io->meta);
+    io->meta = NULL;
+}
+
+/* The result of a segment comes out after its last input is gone, so
+ * each input's metadata (`file` from audio.dir, say) is kept on an empty
+ * carrier buffer; the newest input wins. */
+static int keep_meta(ctc_io *io, const weft_buf *in)
+{
+    weft_buf *m = weft_buf_new_empty();
+
+    if (!m || weft_buf_copy_meta(m, in) < 0) {
+        weft_buf_unref(m);
+        return WEFT_ENOMEM;
+    }
+    weft_buf_unref(io->meta);
+    io->meta = m;
+    return 0;
 }
 
 /* ------------------------------------------------------------- input */
@@ -248,6 +275,10 @@ const float *ctc_io_frames(weft_node *node, ctc_io *io, const weft_buf *b,
         io->seg_pts = weft_buf_pts(b);
         io->last_partial = 0;
     }
+    if (keep_meta(io, b) < 0) {
+        weft_node_error(node, WEFT_ENOMEM, "out of memory");
+        return NULL;
+    }
     if (io->frame_ns == 0) {
         if (io->frame_rate > 0)
             io->frame_ns = llround(1e9 / io->frame_rate);
@@ -319,6 +350,11 @@ weft_flow ctc_io_push(weft_node *node, ctc_io *io, uint32_t port,
         weft_node_error(node, WEFT_ENOMEM, "out of memory");
         return WEFT_FLOW_ERROR;
     }
+    /* The input's metadata first, then this node's keys over it (and
+     * timing and flags, which weft_buf_copy_meta copies too). */
+    if (io->meta)
+        bad |= weft_buf_copy_meta(b, io->meta);
+    weft_buf_set_flags(b, 0);
     if (h && h->n_words) {
         if (!(tok = calloc(h->n_words, sizeof *tok))) {
             weft_buf_unref(b);
@@ -376,6 +412,8 @@ weft_flow ctc_io_push(weft_node *node, ctc_io *io, uint32_t port,
         io->emitted_any = true;
         io->seg_pts = WEFT_TIME_NONE;
         io->last_partial = 0;
+        weft_buf_unref(io->meta);
+        io->meta = NULL;
     }
     if (bad) {
         weft_buf_unref(b);

@@ -36,6 +36,8 @@ typedef struct ctc_io {
     bool in_segment;       /* a buffer of the current segment was seen */
     bool emitted_any;      /* a final result went out */
     int64_t last_partial;  /* frame count at the last partial */
+    weft_buf *meta;        /* empty buffer with the metadata of the
+                            * segment's newest input, or NULL */
     float *scratch;        /* log-softmax copy */
     size_t scratch_cap;
     char err[CTC_ERRLEN];
@@ -61,6 +63,12 @@ int ctc_io_negotiate(weft_node *node, const ctc_io *io,
  */
 const float *ctc_io_frames(weft_node *node, ctc_io *io, const weft_buf *b,
                            int64_t *t, int64_t *stride);
+
+/**
+ * ctc_io_reset [worker]: forget the segment in progress (flush): its
+ * timing and the metadata kept for its result.
+ */
+void ctc_io_reset(ctc_io *io);
 
 /** Whether a partial is due after @frames frames of the segment. */
 bool ctc_io_partial_due(weft_node *node, ctc_io *io, int64_t frames);
@@ -97,7 +105,10 @@ weft_flow ctc_io_push(weft_node *node, ctc_io *io, uint32_t port,
     "`frames`. Times come from `frame_rate`, or from the input buffers' "  \
     "pts and duration. `partial` (optional) carries the current best "     \
     "hypothesis, unfinished word included, every `partial_interval` "      \
-    "seconds of input while a segment is in progress.\n\n"
+    "seconds of input while a segment is in progress. Both carry the "     \
+    "segment id and the string metadata of the segment's newest input "    \
+    "buffer (audio.dir's `file`, say) besides their own keys, which win "  \
+    "over an input key of the same name.\n\n"
 
 #define CTC_PROPS_COMMON                                                     \
     WEFT_PROP_PATH("tokens", NULL,                                           \

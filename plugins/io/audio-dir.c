@@ -13,7 +13,32 @@ typedef struct audio_dir {
     io_audio_dec *dec;
     int rate, channels, max_errors;
     int64_t chunk, pos;
+    int64_t offset; /* media time before the file being read, in ns */
 } audio_dir;
+
+/* The folder's total duration for `weft run`'s progress bar, from each
+ * file's header (no decoding, so a large folder costs one header read per
+ * file; see io_audio_probe_duration_ns). A file whose length cannot be
+ * had leaves the total unknown: a bar that ran past 100% or stalled short
+ * of it would mislead more than none. */
+static void report_duration(weft_node *node, const audio_dir *s)
+{
+    int64_t total = 0, d;
+
+    for (size_t i = 0; i < s->n; i++) {
+        char *path = io_join(s->dir, s->names[i]);
+        d = path ? io_audio_probe_duration_ns(path) : WEFT_TIME_NONE;
+        free(path);
+        if (d == WEFT_TIME_NONE || d < 0) {
+            weft_node_log(node, WEFT_LOG_DEBUG, "%s: no duration in its "
+                          "header; the folder's total is unknown",
+                          s->names[i]);
+            return;
+        }
+        total += d;
+    }
+    weft_node_set_media_duration(node, total);
+}
 
 static int audio_dir_init(weft_node *node)
 {
@@ -35,6 +60,7 @@ static int audio_dir_init(weft_node *node)
         return WEFT_EINVAL;
     if ((ret = io_list_dir(s->dir, io_audio_exts, &s->names, &s->n, err, sizeof err)) < 0)
         return weft_node_error(node, ret, "%s", err);
+    report_duration(node, s);
     return 0;
 }
 
@@ -73,6 +99,8 @@ static weft_flow audio_dir_process(weft_node *node)
         }
         s->pos = 0;
         fl |= WEFT_BUF_DISCONT;
+        /* Timestamps restart in each file; progress counts on. */
+        weft_node_set_media_offset(node, s->offset);
     }
     if (!(b = weft_buf_new_tensor(WEFT_DTYPE_F32, 2, shape, WEFT_DOMAIN_HOST, 0))) {
         weft_node_error(node, WEFT_ENOMEM, "out of memory");
@@ -101,6 +129,7 @@ static weft_flow audio_dir_process(weft_node *node)
         io_audio_dec_close(s->dec);
         s->dec = NULL;
         s->next++;
+        s->offset += io_time_ns(s->pos, s->rate);
     }
     return io_push_source(node, b, s->next >= s->n);
 }
@@ -154,7 +183,18 @@ const weft_node_class io_audio_dir_class = {
         "metadata key `file`, timestamps restart at 0, and its last buffer "
         "is flagged segment-end (an empty file sends one empty buffer). A "
         "file that cannot be decoded stops the graph with an error naming "
-        "it.\n\n"
+        "it. Downstream nodes that pass metadata on (fbank, mfcc, "
+        "asr.acoustic, ctc.greedy, ctc.beam) keep `file`, so "
+        "`text.print { meta = \"file\" }` prints each result after its "
+        "file's name.\n\n"
+        "Progress: the folder's total duration, the sum of what each "
+        "file's header states (read at init, nothing decoded; a file "
+        "whose header states no length, as an MP3 without a Xing frame or "
+        "ADTS AAC, is estimated from the bitrate of its first packets), is "
+        "reported for `weft run`'s progress bar, and the position counts "
+        "on across files. When a file's length cannot be had either way "
+        "(a Matroska file written to a pipe, say) or the file cannot be "
+        "opened, the total is unknown and no bar is drawn.\n\n"
         "Example:\n"
         "    node clips = audio.dir { path = \"recordings/\", rate = 16000 }",
     .flags = WEFT_NODE_SOURCE,

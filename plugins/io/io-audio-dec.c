@@ -688,3 +688,67 @@ fail:
     io_audio_dec_close(d);
     return ret;
 }
+
+int64_t io_audio_probe_duration_ns(const char *path)
+{
+    AVFormatContext *fmt = NULL;
+    const AVStream *st;
+    int64_t out = WEFT_TIME_NONE, size;
+    io_audio_dec probe = { .name = path };
+    char err[256];
+    int i;
+
+    /* The checks io_audio_dec_open makes before libavformat sees a file,
+     * so that a damaged header costs no more here than there. */
+    if (io_file_precheck(path, err, sizeof err) < 0 ||
+        riff_check(&probe, NULL, 0, err, sizeof err) < 0)
+        return WEFT_TIME_NONE;
+    /* avformat_open_input reads the header only. avformat_find_stream_info
+     * would decode frames of every file, which is what audio.dir must not
+     * do up front for a folder of thousands. */
+    if (avformat_open_input(&fmt, path, NULL, NULL) < 0)
+        return WEFT_TIME_NONE;
+    /* av_find_best_stream skips audio streams whose rate and channels are
+     * not known yet, which for MP3 and FLAC needs the frames that were
+     * not read: without it, the first audio stream. */
+    i = av_find_best_stream(fmt, AVMEDIA_TYPE_AUDIO, -1, -1, NULL, 0);
+    for (unsigned k = 0; i < 0 && k < fmt->nb_streams; k++)
+        if (fmt->streams[k]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO)
+            i = (int)k;
+    if (i < 0)
+        goto done;
+    st = fmt->streams[i];
+    if (st->duration > 0 && st->duration != AV_NOPTS_VALUE &&
+        st->time_base.num > 0 && st->time_base.den > 0)
+        out = av_rescale_q(st->duration, st->time_base,
+                           (AVRational){ 1, 1000000000 });
+    else if (fmt->duration > 0 && fmt->duration != AV_NOPTS_VALUE)
+        out = av_rescale(fmt->duration, 1000000000, AV_TIME_BASE);
+    else if (st->codecpar->bit_rate > 0 && fmt->pb &&
+             (size = avio_size(fmt->pb)) > 0 &&
+             (size -= avio_tell(fmt->pb)) > 0)
+        /* What is left after the header, at the stated bitrate: what
+         * FFmpeg itself estimates for such streams. */
+        out = av_rescale(size, 8 * (int64_t)1000000000,
+                         st->codecpar->bit_rate);
+    if (out != WEFT_TIME_NONE)
+        goto done;
+    /* No length in the header (an MP3 without a Xing frame, ADTS AAC):
+     * libavformat estimates one from the bitrate of the first packets.
+     * A few kilobytes and half a second of audio are enough for that
+     * and keep this cheap; the frames read are thrown away. */
+    fmt->probesize = 32768;
+    fmt->max_analyze_duration = 500000;
+    if (avformat_find_stream_info(fmt, NULL) >= 0) {
+        st = fmt->streams[i];
+        if (st->duration > 0 && st->duration != AV_NOPTS_VALUE &&
+            st->time_base.num > 0 && st->time_base.den > 0)
+            out = av_rescale_q(st->duration, st->time_base,
+                               (AVRational){ 1, 1000000000 });
+        else if (fmt->duration > 0 && fmt->duration != AV_NOPTS_VALUE)
+            out = av_rescale(fmt->duration, 1000000000, AV_TIME_BASE);
+    }
+done:
+    avformat_close_input(&fmt);
+    return out;
+}

@@ -119,6 +119,16 @@ int io_audio_dec_src_channels(const io_audio_dec *d);
 const char *io_audio_dec_codec(const io_audio_dec *d);
 /** Duration the container states, in ns, or WEFT_TIME_NONE. */
 int64_t io_audio_dec_duration_ns(const io_audio_dec *d);
+/**
+ * io_audio_probe_duration_ns: the duration of @path's audio stream from
+ * its header (libavformat reads the header; nothing is decoded): the
+ * stream's stated duration, else the container's. A header without one
+ * (an MP3 without a Xing frame, ADTS AAC) gets libavformat's estimate
+ * from the bitrate of the first packets (at most 32 KiB and 0.5 s read).
+ * WEFT_TIME_NONE when there is no estimate either or the file cannot be
+ * opened (the decoder says why when the file's turn comes).
+ */
+int64_t io_audio_probe_duration_ns(const char *path);
 /** Packets the decoder rejected so far (tolerated via max_errors). */
 int64_t io_audio_dec_errors(const io_audio_dec *d);
 /**

@@ -16,7 +16,9 @@ static const weft_port_desc outputs[] = {
     WEFT_PORT("out", "tensor dtype=f32 shape=[T,*]",
               "One row per frame: num_mel_bins log energies (plus the log "
               "energy with use_energy), times 1 + deltas. The last buffer of "
-              "a segment is flagged segment-end."),
+              "a segment is flagged segment-end. Each carries the segment id "
+              "and the metadata (audio.dir's `file`, say) of the newest "
+              "input buffer of the segment."),
     WEFT_PORT_END
 };
 
@@ -35,7 +37,8 @@ const weft_node_class mfcc_fbank_class = {
         "acoustic models take instead of cepstra: scale, frame, dither, DC "
         "removal, energy, pre-emphasis, window, real FFT, spectrum, mel "
         "filterbank, log, then optional CMVN and deltas. Streaming and "
-        "bit-identical for any chunking, as `mfcc`; see `weft inspect mfcc` "
+        "bit-identical for any chunking, with segment ids and metadata "
+        "passed on, as `mfcc`; see `weft inspect mfcc` "
         "for the presets' values and traps. Differences from mfcc: kaldi's "
         "preset follows compute-fbank-feats (use_energy false; true puts "
         "the raw log energy in column 0, or last with htk_compat), and "

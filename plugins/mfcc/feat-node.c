@@ -45,6 +45,8 @@ typedef struct feat_node {
     bool in_segment;     /* samples of the current segment were fed */
     uint64_t segment;
     int64_t seg_pts;     /* pts of the segment's first sample */
+    weft_buf *meta;      /* an empty buffer holding the metadata of the
+                          * last input of the segment, or NULL */
 } feat_node;
 
 static bool has_prop(weft_node *n, const char *name)
@@ -214,6 +216,29 @@ int feat_node_negotiate(weft_node *node, const weft_format *const *in,
     return 0;
 }
 
+/* Rows lag their samples by up to a frame (and by a whole segment with
+ * utterance CMVN or top_db), so each input's metadata (`file` from
+ * audio.dir, say) is kept on a carrier until the rows it completes go out.
+ * The last input wins: rows carry what their newest samples carried. */
+static int keep_meta(feat_node *s, const weft_buf *in)
+{
+    weft_buf *m = weft_buf_new_empty();
+
+    if (!m || weft_buf_copy_meta(m, in) < 0) {
+        weft_buf_unref(m);
+        return WEFT_ENOMEM;
+    }
+    weft_buf_unref(s->meta);
+    s->meta = m;
+    return 0;
+}
+
+static void drop_meta(feat_node *s)
+{
+    weft_buf_unref(s->meta);
+    s->meta = NULL;
+}
+
 static int64_t row_time(const feat_node *s, int64_t row)
 {
     __int128 t = (__int128)row * feat_plan_frame_shift(s->plan) * 1000000000;
@@ -238,6 +263,13 @@ static weft_flow push_rows(weft_node *node, feat_node *s, bool end)
         weft_node_error(node, WEFT_ENOMEM, "out of memory");
         return WEFT_FLOW_ERROR;
     }
+    /* Metadata first: weft_buf_copy_meta also copies timing and flags,
+     * which are set below. */
+    if (s->meta && weft_buf_copy_meta(b, s->meta) < 0) {
+        weft_buf_unref(b);
+        weft_node_error(node, WEFT_ENOMEM, "out of memory");
+        return WEFT_FLOW_ERROR;
+    }
     feat_stream_take(s->stream, weft_buf_data(b), rows);
     weft_buf_set_pts(b, row_time(s, first));
     weft_buf_set_duration(b, s->seg_pts == WEFT_TIME_NONE
@@ -245,8 +277,7 @@ static weft_flow push_rows(weft_node *node, feat_node *s, bool end)
                                  : row_time(s, first + rows) -
                                        row_time(s, first));
     weft_buf_set_segment(b, s->segment);
-    if (end)
-        weft_buf_set_flags(b, WEFT_BUF_SEGMENT_END);
+    weft_buf_set_flags(b, end ? WEFT_BUF_SEGMENT_END : 0);
     return weft_node_push(node, 0, b);
 }
 
@@ -263,6 +294,7 @@ static weft_flow end_segment(weft_node *node, feat_node *s)
     f = push_rows(node, s, true);
     feat_stream_reset(s->stream);
     s->in_segment = false;
+    drop_meta(s);
     return f;
 }
 
@@ -288,6 +320,10 @@ static weft_flow feed(weft_node *node, feat_node *s, weft_buf *b)
         s->in_segment = true;
         s->segment = weft_buf_segment(b);
         s->seg_pts = weft_buf_pts(b);
+    }
+    if (keep_meta(s, b) < 0) {
+        weft_node_error(node, WEFT_ENOMEM, "out of memory");
+        return WEFT_FLOW_ERROR;
     }
     ret = feat_stream_feed(s->stream, weft_buf_cdata(b), (size_t)n, &bad);
     if (ret == WEFT_EINVAL) {
@@ -338,8 +374,10 @@ int feat_node_flush(weft_node *node)
     feat_node *s = weft_node_priv(node);
     if (s && s->stream)
         feat_stream_reset(s->stream);
-    if (s)
+    if (s) {
         s->in_segment = false;
+        drop_meta(s);
+    }
     return 0;
 }
 
@@ -350,6 +388,7 @@ void feat_node_fini(weft_node *node)
         return;
     feat_stream_free(s->stream);
     feat_plan_free(s->plan);
+    drop_meta(s);
     free(s);
     weft_node_set_priv(node, NULL);
 }

@@ -16,7 +16,9 @@ static const weft_port_desc outputs[] = {
     WEFT_PORT("out", "tensor dtype=f32 shape=[T,*]",
               "One row per frame: num_ceps columns, times 1 + deltas. Each "
               "buffer holds the rows its input completed; the last of a "
-              "segment is flagged segment-end (it may have 0 rows)."),
+              "segment is flagged segment-end (it may have 0 rows). Each "
+              "carries the segment id and the metadata (audio.dir's `file`, "
+              "say) of the newest input buffer of the segment."),
     WEFT_PORT_END
 };
 
@@ -55,7 +57,9 @@ const weft_node_class mfcc_mfcc_class = {
         "utterance CMVN, top_db) come out at the segment's end: an input "
         "buffer flagged segment-end, a new segment id, or end of stream. "
         "Row r of a segment is stamped at the segment's first pts plus "
-        "r * frame_shift. `fbank` is the same pipeline stopped at the log "
+        "r * frame_shift. Segment ids and string metadata pass through: an "
+        "output buffer carries the metadata of the newest input buffer of "
+        "its segment. `fbank` is the same pipeline stopped at the log "
         "mel energies.\n\n"
         "Presets (what `preset` sets; every other property left at "
         "`preset`/-1 follows it):\n\n"

@@ -228,6 +228,43 @@ START_TEST(test_segments)
 }
 END_TEST
 
+/* Metadata passes through: each output buffer has its input's `file`
+ * (set by audio.dir), also the empty buffer that closes a segment ended
+ * by a new segment id or by end of stream, whose input is gone. */
+START_TEST(test_metadata)
+{
+    static const char *const files[] = { "a.wav", "b.wav" };
+    arr x = load_npy(GOLDEN "/conv-gru/input.npy");
+    weft_harness *h = start(GOLDEN "/conv-gru", in_fmts[0]);
+    weft_buf *b;
+    int n = 0, empty = 0;
+
+    for (int s = 0; s < 2; s++)
+        for (int64_t r = 0; r < x.rows; r += 40) {
+            int64_t k = r + 40 > x.rows ? x.rows - r : 40;
+            weft_buf *in = frames(&x, r, k, (uint64_t)s, false);
+            ck_assert_int_eq(weft_buf_set_meta(in, "file", files[s]), 0);
+            weft_harness_push(h, 0, in);
+        }
+    weft_harness_push_eos(h, 0);
+    while ((b = weft_harness_pull(h, 0))) {
+        uint64_t seg = weft_buf_segment(b);
+        ck_assert_uint_lt(seg, 2);
+        ck_assert_ptr_nonnull(weft_buf_get_meta(b, "file"));
+        ck_assert_str_eq(weft_buf_get_meta(b, "file"), files[seg]);
+        empty += weft_buf_dim(b, 0) == 0;
+        n++;
+        weft_buf_unref(b);
+    }
+    /* both segments closed on an empty buffer: by the new id, by EOS */
+    ck_assert_int_eq(empty, 2);
+    ck_assert_int_gt(n, 4);
+    ck_assert(weft_harness_finished(h));
+    weft_harness_free(h);
+    free(x.d);
+}
+END_TEST
+
 /* Two nodes on the same (shared) model, fed interleaved chunks: each
  * keeps its own state. A flush mid-segment resets one of them. */
 START_TEST(test_state_per_node)
@@ -654,6 +691,7 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_golden);
     tcase_add_test(tc, test_segments);
+    tcase_add_test(tc, test_metadata);
     tcase_add_test(tc, test_state_per_node);
     tcase_add_test(tc, test_long_buffer);
     tcase_add_test(tc, test_format);

@@ -900,6 +900,42 @@ START_TEST(test_text_print_words)
 }
 END_TEST
 
+/* text.print's meta: a metadata value (audio.dir's file name) leads the
+ * line as "VALUE: ", "-: " when the buffer lacks the key. */
+START_TEST(test_text_print_meta)
+{
+    const char *path = tmp_path("meta.txt");
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644), saved;
+    const weft_token_score tok[] = { { 0, 2, 0.9f, 100000000, 200000000 } };
+    weft_harness *h;
+    weft_buf *b;
+    uint8_t *d;
+    size_t len;
+
+    fflush(stdout);
+    saved = dup(1);
+    dup2(fd, 1);
+    close(fd);
+
+    h = hnew("text.print", "meta", "file", "words", "true", NULL);
+    hstart(h);
+    b = text_at("on", 0);
+    ck_assert_int_eq(weft_buf_set_tokens(b, tok, 1), 0);
+    ck_assert_int_eq(weft_buf_set_meta(b, "file", "a b.wav"), 0);
+    weft_harness_push(h, 0, b);
+    weft_harness_push(h, 0, text_at("off", 0));
+    weft_harness_push_eos(h, 0);
+    weft_harness_free(h);
+
+    fflush(stdout);
+    dup2(saved, 1);
+    close(saved);
+    d = read_bytes(path, &len);
+    ck_assert_str_eq((char *)d, "a b.wav: on\ton@0.10-0.20\n-: off\n");
+    free(d);
+}
+END_TEST
+
 /* ------------------------------------------------------------- misc */
 
 START_TEST(test_null_sink)
@@ -1175,6 +1211,7 @@ int main(void)
     tcase_add_test(tc, test_text_file);
     tcase_add_test(tc, test_text_print);
     tcase_add_test(tc, test_text_print_words);
+    tcase_add_test(tc, test_text_print_meta);
     tcase_add_test(tc, test_null_sink);
     tcase_add_test(tc, test_identity_refcount);
     tcase_add_test(tc, test_identity_fail_after);

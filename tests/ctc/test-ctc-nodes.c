@@ -289,6 +289,60 @@ START_TEST(test_logits_and_segments)
 }
 END_TEST
 
+/* Metadata passes through both decoders: the final result and the
+ * partials of a segment carry its input's `file` (set by audio.dir), with
+ * the decoder's own keys (`score`, `frames`) winning over input keys of
+ * the same name; a segment closed by end of stream keeps its file too,
+ * and input flags other than segment-end do not leak onto results. */
+START_TEST(test_metadata)
+{
+    static const char *const files[] = { "a.wav", "b.wav" };
+    int64_t t, v;
+    float *x = load_npy("case-06.npy", &t, &v);
+    weft_harness *h = hnew(_i ? "ctc.beam" : "ctc.greedy",
+                           "tokens", GOLDEN "tokens.txt",
+                           "partial_interval", "0.1", NULL);
+    weft_buf *b;
+    int finals = 0, partials = 0;
+
+    hstart(h, FMT);
+    for (int seg = 0; seg < 2; seg++)
+        for (int64_t f = 0; f < t; f += 5) {
+            int64_t n = f + 5 > t ? t - f : 5;
+            /* segment 0 ends on its flag, segment 1 at end of stream */
+            b = rows(x, f, n, v, seg == 0 && f + n == t, 30000000);
+            weft_buf_set_segment(b, (uint64_t)seg);
+            weft_buf_set_flags(b, weft_buf_get_flags(b) |
+                                      (f == 0 ? WEFT_BUF_DISCONT : 0));
+            ck_assert_int_eq(weft_buf_set_meta(b, "file", files[seg]), 0);
+            ck_assert_int_eq(weft_buf_set_meta(b, "score", "upstream"), 0);
+            ck_assert_int_ne(weft_harness_push(h, 0, b), WEFT_FLOW_ERROR);
+        }
+    weft_harness_push_eos(h, 0);
+    ck_assert(weft_harness_finished(h));
+    for (uint32_t port = 0; port < 2; port++)
+        while ((b = weft_harness_pull(h, port))) {
+            uint64_t seg = weft_buf_segment(b);
+            ck_assert_uint_lt(seg, 2);
+            ck_assert_ptr_nonnull(weft_buf_get_meta(b, "file"));
+            ck_assert_str_eq(weft_buf_get_meta(b, "file"), files[seg]);
+            ck_assert_str_ne(weft_buf_get_meta(b, "score"), "upstream");
+            ck_assert_ptr_nonnull(weft_buf_get_meta(b, "frames"));
+            ck_assert_uint_eq(weft_buf_get_flags(b),
+                              port ? 0 : WEFT_BUF_SEGMENT_END);
+            if (port == 0)
+                ck_assert_uint_eq(seg, (uint64_t)finals++);
+            else
+                partials++;
+            weft_buf_unref(b);
+        }
+    ck_assert_int_eq(finals, 2);
+    ck_assert_int_gt(partials, 1);
+    weft_harness_free(h);
+    free(x);
+}
+END_TEST
+
 START_TEST(test_bad_and_empty)
 {
     int64_t shape[2] = { 3, 29 };
@@ -392,6 +446,7 @@ int main(void)
     tcase_add_test(tc, test_beam_stream);
     tcase_add_test(tc, test_logits_and_segments);
     tcase_add_test(tc, test_bad_and_empty);
+    tcase_add_loop_test(tc, test_metadata, 0, 2);
     tcase_add_test(tc, test_grammar_node);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);

@@ -5,6 +5,9 @@
  */
 #include "io-test-util.h"
 
+#include <weft/graph.h>
+#include <weft/run.h>
+
 #define W 37
 #define H 23
 
@@ -216,6 +219,105 @@ START_TEST(test_audio_dir)
 }
 END_TEST
 
+/* audio.dir reports the folder's total duration from the files' headers
+ * (WAV, FLAC, MP3, Ogg: 0.1 s + 0.2 s + 0.3 s + 0.4 s at various rates),
+ * and its progress position counts on across files although each file's
+ * pts restart at 0: pulled one buffer at a time through a link of
+ * capacity 1, the position is always past the files already read. */
+START_TEST(test_audio_dir_progress)
+{
+    static const char *const ext[] = { "wav", "flac", "mp3", "ogg" };
+    static const int rates[] = { 8000, 16000, 22050, 44100 };
+    static float x[44100];
+    char text[1024], *dir = tpath("timed");
+    weft_graph *g = NULL;
+    weft_progress p = { .struct_size = sizeof p };
+    weft_run_opts o = { sizeof o, 1, false, NULL };
+    weft_buf *b;
+    int64_t before[4] = { 0, 100000000, 300000000, 600000000 }, last = 0;
+    long n = 0;
+
+    for (int i = 0; i < 44100; i++)
+        x[i] = (float)(0.25 * sin(i * 0.05));
+    sh("mkdir -p '%s'", dir);
+    for (int i = 0; i < 4; i++) {
+        /* 0.1 s * (i + 1): 0.1 s at 8 kHz ... 0.4 s at 44.1 kHz */
+        char src[600];
+        snprintf(src, sizeof src, "%s/src%d.wav", tmpdir, i);
+        write_wav(src, 1, rates[i], 1, x, rates[i] / 10 * (i + 1));
+        sh("ffmpeg -nostdin -v error -y -i '%s' '%s/%d.%s'", src, dir, i,
+           ext[i]);
+    }
+    snprintf(text, sizeof text,
+             "weft 1\n"
+             "node src = audio.dir { path = \"%s\", rate = 16000, "
+             "chunk = 0.02s }\n"
+             "node out = app.sink\n"
+             "src -> [capacity = 1] out\n", dir);
+    ck_assert_int_eq(weft_graph_parse_string(reg, text, "t.weft", NULL, &g),
+                     0);
+    ck_assert_int_eq(weft_graph_start(g, &o), 0);
+    while (weft_graph_app_pull(g, "out", -1, &b) == WEFT_FLOW_OK) {
+        uint64_t seg = weft_buf_segment(b);
+        int64_t end = weft_buf_pts(b) + weft_buf_duration(b);
+        ck_assert_uint_lt(seg, 4);
+        ck_assert_int_eq(weft_graph_progress(g, &p), 0);
+        /* The whole folder: 1 s, from the headers (MP3's within a frame
+         * and its encoder delay, 100 ms here). */
+        ck_assert_msg(llabs(p.duration_ns - 1000000000) < 100000000,
+                      "duration %lld", (long long)p.duration_ns);
+        /* Past every earlier file and this buffer's end within its own
+         * (without the offset it would stay within the longest file). */
+        ck_assert_msg(p.position_ns >= before[seg] + end - 100000000,
+                      "file %llu: position %lld before %lld + %lld",
+                      (unsigned long long)seg, (long long)p.position_ns,
+                      (long long)before[seg], (long long)end);
+        ck_assert_int_ge(p.position_ns, last);
+        last = p.position_ns;
+        weft_buf_unref(b);
+        n++;
+    }
+    ck_assert_int_eq(weft_graph_wait(g, -1), 0);
+    ck_assert_int_gt(n, 40);
+    ck_assert_int_eq(weft_graph_progress(g, &p), 0);
+    ck_assert_int_eq(p.position_ns, p.duration_ns);
+    weft_graph_free(g);
+}
+END_TEST
+
+/* A folder with a file whose header states no length has no total: no
+ * progress bar rather than a wrong one. */
+START_TEST(test_audio_dir_unknown_duration)
+{
+    float x[1600];
+    char text[1024], *dir = tpath("untimed");
+    weft_graph *g = NULL;
+    weft_progress p = { .struct_size = sizeof p };
+    weft_run_opts o = { sizeof o, 1, false, NULL };
+
+    for (int i = 0; i < 1600; i++)
+        x[i] = (float)(0.25 * sin(i * 0.1));
+    sh("mkdir -p '%s'", dir);
+    write_wav(tpath("untimed/a.wav"), 1, 16000, 1, x, 1600);
+    /* Matroska written to a pipe: no duration in its header, and FLAC
+     * states no bitrate to estimate one from. */
+    sh("ffmpeg -nostdin -v error -y -i '%s' -c:a flac -f matroska - > '%s'",
+       tpath("untimed/a.wav"), tpath("untimed/b.mka"));
+    snprintf(text, sizeof text,
+             "weft 1\n"
+             "node src = audio.dir { path = \"%s\", rate = 16000 }\n"
+             "node out = null.sink\n"
+             "src -> out\n", dir);
+    ck_assert_int_eq(weft_graph_parse_string(reg, text, "t.weft", NULL, &g),
+                     0);
+    ck_assert_int_eq(weft_graph_start(g, &o), 0);
+    ck_assert_int_eq(weft_graph_wait(g, -1), 0);
+    ck_assert_int_eq(weft_graph_progress(g, &p), 0);
+    ck_assert_int_eq(p.duration_ns, -1);
+    weft_graph_free(g);
+}
+END_TEST
+
 static void add_tests(TCase *tc)
 {
     tcase_add_test(tc, test_image_formats);
@@ -223,6 +325,8 @@ static void add_tests(TCase *tc)
     tcase_add_test(tc, test_image_dir);
     tcase_add_test(tc, test_video);
     tcase_add_test(tc, test_audio_dir);
+    tcase_add_test(tc, test_audio_dir_progress);
+    tcase_add_test(tc, test_audio_dir_unknown_duration);
 }
 
 int main(void)

@@ -337,6 +337,51 @@ START_TEST(test_segments)
 }
 END_TEST
 
+/* Metadata passes through: every output buffer of a segment carries the
+ * `file` of its input (set by audio.dir), also the rows held to the
+ * segment's end (utterance CMVN) and the segment closed by a new segment
+ * id or by end of stream; input flags other than segment-end do not leak
+ * onto rows. */
+START_TEST(test_metadata)
+{
+    static const char *const files[] = { "a.wav", "b.wav" };
+    int64_t n, one, rows[2] = { 0, 0 };
+    float *x = load_npy(GOLDEN "/espeak.npy", &n, &one);
+    const char *props[] = { "preset", "kaldi", "cmvn", _i ? "utterance" : "none",
+                            NULL };
+    weft_harness *h = hnew(_i ? "mfcc" : "fbank",
+                           "audio/pcm rate=16000 channels=1 dtype=f32", props);
+    weft_buf *buf;
+    int ends = 0;
+
+    ck_assert_int_eq(weft_harness_start(h), 0);
+    for (int seg = 0; seg < 2; seg++)
+        for (int64_t i = 0; i < 16000; i += 1000) {
+            buf = audio_buf(x + i, 1000, i);
+            weft_buf_set_segment(buf, (uint64_t)seg);
+            weft_buf_set_flags(buf, i == 0 ? WEFT_BUF_DISCONT : 0);
+            ck_assert_int_eq(weft_buf_set_meta(buf, "file", files[seg]), 0);
+            ck_assert_int_ne(weft_harness_push(h, 0, buf), WEFT_FLOW_ERROR);
+        }
+    ck_assert_int_ne(weft_harness_push_eos(h, 0), WEFT_FLOW_ERROR);
+    while ((buf = weft_harness_pull(h, 0))) {
+        uint64_t seg = weft_buf_segment(buf);
+        ck_assert_uint_lt(seg, 2);
+        ck_assert_ptr_nonnull(weft_buf_get_meta(buf, "file"));
+        ck_assert_str_eq(weft_buf_get_meta(buf, "file"), files[seg]);
+        ck_assert_uint_eq(weft_buf_get_flags(buf) & ~WEFT_BUF_SEGMENT_END, 0);
+        ends += (weft_buf_get_flags(buf) & WEFT_BUF_SEGMENT_END) != 0;
+        rows[seg] += weft_buf_dim(buf, 0);
+        weft_buf_unref(buf);
+    }
+    ck_assert_int_eq(ends, 2);
+    ck_assert_int_eq(rows[0], 98);
+    ck_assert_int_eq(rows[1], 98);
+    free(x);
+    weft_harness_free(h);
+}
+END_TEST
+
 START_TEST(test_classes_documented)
 {
     static const char *const names[] = { "mfcc", "fbank" };
@@ -482,6 +527,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, test_wrong_rate);
     tcase_add_loop_test(tc, test_empty, 0, 2);
     tcase_add_test(tc, test_segments);
+    tcase_add_loop_test(tc, test_metadata, 0, 2);
 run:
     suite_add_tcase(s, tc);
     sr = srunner_create(s);

@@ -14,5 +14,6 @@ EXTRA_DIST += graphs/transcribe.weft graphs/transcribe-dir.weft \
 	models/en-commands/model/tokens.txt \
 	models/en-commands/model/lexicon.txt \
 	models/en-commands/model/commands.arpa \
+	models/en-commands/model/commands.words \
 	models/en-commands/model/general.arpa \
 	models/en-commands/model/commands.grammar

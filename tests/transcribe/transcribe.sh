@@ -10,7 +10,11 @@
 #    errors than the shipped model made, and word times in order and
 #    inside the file; the commands with the command grammar too;
 #  - graphs/transcribe-dir.weft over the samples' folder gives, line for
-#    line in name order, exactly what transcribe.weft gives file by file;
+#    line in name order, each file's name (audio.dir's `file` metadata,
+#    passed on by fbank, asr.acoustic and ctc.beam to text.print), ": " and
+#    exactly what transcribe.weft gives for that file; the names come
+#    through ctc.greedy too; and `weft run` draws a progress bar over the
+#    folder's total duration;
 #  - transcribe-live.weft, hearing a sample played into the null sink,
 #    ends with at most two word errors more than transcribe.weft on the file.
 # Skips (77) when the model is absent (models/en-commands/model, or under
@@ -135,19 +139,56 @@ echo "commands: $cmd_errors word errors, $gram_exact of $ncmd exact with the gra
 [ "$gram_exact" -ge "$MIN_GRAMMAR_EXACT" ] ||
     fail "$gram_exact commands exact with the grammar (at least $MIN_GRAMMAR_EXACT)"
 
-# 4. transcribe-dir.weft: one line per file in name order, each exactly
-# transcribe.weft's line for that file after its position.
+# 4. transcribe-dir.weft: one line per file in name order, each the file's
+# name (the `file` metadata audio.dir sets, having come through fbank,
+# asr.acoustic and ctc.beam), ": " and exactly transcribe.weft's line for
+# that file.
 "$weft" run -q "$src/graphs/transcribe-dir.weft" dir="$samples" model="$model" \
     >"$T/dir.txt" 2>"$T/err" || fail "transcribe-dir.weft: $(cat "$T/err")"
+names=$(cd "$samples" && LC_ALL=C ls -- *.wav)
 i=0
-for f in $(cd "$samples" && LC_ALL=C ls -- *.wav); do
-    want="#$i $(cat "$T/one-$f.txt")"
+for f in $names; do
+    want="$f: $(cat "$T/one-$f.txt")"
     got=$(sed -n "$((i + 1))p" "$T/dir.txt")
     [ "$got" = "$want" ] || fail "transcribe-dir line $((i + 1)): \`$got\`, want \`$want\`"
     i=$((i + 1))
 done
 [ "$(wc -l < "$T/dir.txt")" -eq "$i" ] || fail "transcribe-dir: $(wc -l < "$T/dir.txt") lines for $i files"
-echo "transcribe-dir.weft: $i lines, the same as transcribe.weft's"
+echo "transcribe-dir.weft: $i lines, FILE: text, the same as transcribe.weft's"
+# The chain with ctc.greedy (the graph evaluate.py writes) keeps the file
+# names as well; its text is another decoder's, so only names are compared.
+cat > "$T/greedy.weft" <<GRAPH
+weft 1
+node src  = audio.dir    { path = "$samples", rate = 16000, channels = 1, chunk = 0.5s }
+node feat = fbank        { preset = kaldi, num_mel_bins = 40, dither = 0, rate = 16000 }
+node am   = asr.acoustic { model = "$model" }
+node dec  = ctc.greedy   { tokens = "$model/tokens.txt" }
+node out  = text.print   { meta = "file" }
+src -> feat -> am -> dec -> out
+GRAPH
+"$weft" run -q "$T/greedy.weft" >"$T/greedy.txt" 2>"$T/err" ||
+    fail "ctc.greedy folder graph: $(cat "$T/err")"
+got=$(sed 's/: .*//' "$T/greedy.txt")
+[ "$got" = "$names" ] ||
+    fail "ctc.greedy folder graph: names \`$(echo $got)\`, want \`$(echo $names)\`"
+echo "ctc.greedy: $(wc -l < "$T/greedy.txt") lines, each named by its file"
+# The progress bar, drawn only on a terminal (script(1) gives one), shows
+# the folder's total duration, summed from the files' headers, from the
+# first tenth of a second on; --realtime and --timeout keep the run short.
+total=0
+for f in $names; do total=$((total + $(wc -c < "$samples/$f") - 44)); done
+ds=$((total / 2 / 1600))   # tenths of a second, as weft run truncates them
+want_total=$(printf '%02d:%02d.%d' $((ds / 600)) $((ds / 10 % 60)) $((ds % 10)))
+command -v script >/dev/null 2>&1 || fail "script(1) (util-linux) is not installed"
+script -qec "'$weft' run --realtime --timeout 0.5 '$src/graphs/transcribe-dir.weft' \
+    dir='$samples' model='$model' words=false >/dev/null" /dev/null \
+    >"$T/progress.txt" 2>&1 </dev/null ||
+    fail "transcribe-dir.weft on a terminal: $(cat -v "$T/progress.txt")"
+bar=$(tr '\r' '\n' < "$T/progress.txt" | grep '%' | tail -n 1)
+case $bar in
+    *"/ $want_total "*) echo "progress bar: $(printf '%s' "$bar" | sed 's/^[^ 0-9]*//')" ;;
+    *) fail "transcribe-dir.weft: no progress bar over $want_total: $(tr '\r' '\n' < "$T/progress.txt" | cat -v)" ;;
+esac
 
 # 5. transcribe-live.weft, inside a private PulseAudio server whose null
 # sink's monitor is the default source: check it, then play a sample into

@@ -24,9 +24,10 @@ Test sets:
 Every condition is one `weft run` of a graph over a folder of the set's
 audio (links named by position, so audio.dir's name order is the
 manifest's): graphs/transcribe-dir.weft with the model's lexicon and the
-general LM (the graph's default), with the commands LM and a lexicon of
-that LM's own words (written from its unigrams; with the full lexicon as
-well, for comparison), or with the command grammar alone
+general LM (the graph's default), with the commands LM and its own words
+as the lexicon (the model's commands.words, which export.py writes from
+the LM's unigrams; with the full lexicon as well, for comparison), or
+with the command grammar alone
 (grammar_mode=strict: only its phrases), and for greedy decoding the same
 pipeline with ctc.greedy (a graph written next to the
 links, its fbank options taken from the model's config.json). Nothing is
@@ -213,7 +214,7 @@ node src  = audio.dir    {{ path = $dir, rate = {rate}, channels = 1, chunk = 0.
 node feat = {ftype} {{ {fopts}, rate = {rate} }}
 node am   = asr.acoustic {{ model = $model }}
 node dec  = ctc.greedy   {{ tokens = "${{model}}/tokens.txt" }}
-node out  = text.print   {{ segments = true }}
+node out  = text.print   {{ meta = "file" }}
 src -> feat -> am -> dec -> out
 """
 
@@ -247,8 +248,9 @@ class Weft:
         self.threads = threads
 
     def run_dir(self, graph, folder, n, params, prefix=()):
-        """Run a dir graph over @folder; returns (texts by position, wall
-        seconds). Lines are `#N text[<TAB>words]`."""
+        """Run a dir graph over @folder; returns (texts by position in
+        audio.dir's name order, wall seconds). Lines are
+        `FILE: text[<TAB>words]` (text.print's meta = "file")."""
         cmd = list(prefix) + [self.exe, "run"]
         if self.threads:
             cmd += ["--threads", str(self.threads)]
@@ -261,16 +263,19 @@ class Weft:
         if p.returncode != 0:
             raise RuntimeError("%s failed (%d):\n%s" % (
                 " ".join(cmd), p.returncode, p.stderr[-3000:]))
+        # audio.dir's order: bytewise, which sorting the UTF-8 bytes gives.
+        names = sorted(os.listdir(folder), key=os.fsencode)
+        pos = {name: i for i, name in enumerate(names) if i < n}
         texts = [None] * n
         for line in p.stdout.splitlines():
-            m = re.match(r"#(\d+) ?([^\t]*)", line)
-            if m and int(m.group(1)) < n:
-                texts[int(m.group(1))] = m.group(2).strip()
+            name, sep, rest = line.partition(": ")
+            if sep and name in pos:
+                texts[pos[name]] = rest.split("\t", 1)[0].strip()
         missing = [i for i, t in enumerate(texts) if t is None]
         if missing:
             raise RuntimeError("%s: no result for %d of %d files (first: "
-                               "#%d)" % (" ".join(cmd), len(missing), n,
-                                         missing[0]))
+                               "%s)" % (" ".join(cmd), len(missing), n,
+                                        names[missing[0]]))
         return texts, wall
 
 
@@ -283,37 +288,30 @@ def link_folder(rows, folder):
     return folder
 
 
-def arpa_words(path):
-    """The words of an ARPA LM's unigrams, less <s>, </s> and <unk>."""
-    words, on = [], False
-    with open(path) as f:
-        for line in f:
-            s = line.strip()
-            if s == "\\1-grams:":
-                on = True
-                continue
-            if on and s.startswith("\\"):
-                break
-            if on and s:
-                words.append(s.split()[1])
-    return sorted(set(words) - {"<s>", "</s>", "<unk>"})
-
-
-def lm_lexicon(arpa, path):
-    """Write the LM's words as a lexicon (one word a line) to @path."""
-    with open(path, "w") as f:
-        f.write("\n".join(arpa_words(arpa)) + "\n")
+def commands_words(model):
+    """The model's commands.words: the commands LM's own words, one a line
+    (export.py writes it from commands.arpa's unigrams)."""
+    path = os.path.join(model, "commands.words")
+    if not os.path.exists(path):
+        sys.exit("evaluate: %s is missing: rerun the recipe's export stage "
+                 "(or export.py --out %s --words-only)" % (path, model))
     return path
 
 
-def conditions(model, tmp):
+def read_words(path):
+    """The words of a word list (one a line; a lexicon's first field)."""
+    with open(path) as f:
+        return [ln.split()[0] for ln in f if ln.strip()]
+
+
+def conditions(model):
     """name -> (graph, params) for each decoding condition."""
     g = os.path.join(TOP, "graphs", "transcribe-dir.weft")
     base = {"model": model, "words": "false"}
     arpa = os.path.join(model, "commands.arpa")
+    words = commands_words(model)
     return {
-        "beam + commands LM": (g, dict(base, lm=arpa, lexicon=lm_lexicon(
-            arpa, os.path.join(tmp, "commands-words.txt")))),
+        "beam + commands LM": (g, dict(base, lm=arpa, lexicon=words)),
         "beam + commands LM, full lexicon": (g, dict(base, lm=arpa)),
         "beam + general LM": (g, dict(base, lm=os.path.join(
             model, "general.arpa"))),
@@ -328,7 +326,7 @@ def conditions(model, tmp):
                                                   model,
                                                   "commands.grammar"))),
         "grammar (reject) + commands LM": (g, dict(
-            base, lm=arpa, lexicon=os.path.join(tmp, "commands-words.txt"),
+            base, lm=arpa, lexicon=words,
             grammar_mode="reject",
             grammar=os.path.join(model, "commands.grammar"))),
     }
@@ -374,7 +372,7 @@ def main():
             sets[name] = rows
         sets["real"] = real_set(tmp)
         greedy = greedy_graph(model, os.path.join(tmp, "greedy.weft"))
-        cond = conditions(model, tmp)
+        cond = conditions(model)
         plan = {
             "commands": ["greedy", "beam + general LM", "beam + commands LM",
                          "beam + commands LM, full lexicon",
