@@ -177,6 +177,10 @@ int32_t ctc_grammar_start(const ctc_grammar *g);
 /** Next state on @word, -1 when the grammar has no such path. */
 int32_t ctc_grammar_next(const ctc_grammar *g, int32_t state, const char *word,
                          size_t len);
+/** Whether some word the grammar takes from @state starts with the @len
+ * bytes at @prefix (a partial word that can still follow the grammar). */
+bool ctc_grammar_prefix(const ctc_grammar *g, int32_t state,
+                        const char *prefix, size_t len);
 /** The intent accepted in @state, or NULL when @state is not final. */
 const char *ctc_grammar_accepts(const ctc_grammar *g, int32_t state);
 /** The distinct words the grammar uses (for the lexicon). */
@@ -206,7 +210,15 @@ typedef struct ctc_opts {
     double unk_score;       /* out-of-lexicon word; -inf forbids */
     double oog_penalty;     /* out-of-grammar word; -inf forbids */
     int32_t nbest;
+    /* Strict grammar (oog_penalty -inf): accepting hypotheses kept beside
+     * the best `beam` (decoder.c's header); 0: ctc_grammar_reserve(beam);
+     * < 0: neither the reserve nor the grammar lookahead and delimiter
+     * merging (the search before them, for comparison). */
+    int32_t grammar_reserve;
 } ctc_opts;
+
+/** The default grammar reserve for a beam of @beam. */
+int32_t ctc_grammar_reserve(int32_t beam);
 
 /** One word of a hypothesis. */
 typedef struct ctc_word {

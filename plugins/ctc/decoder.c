@@ -48,6 +48,32 @@
  *   Hypotheses with the same text keep the best score; the n-best are
  *   ranked by score, ties by text.
  *
+ *   A strict grammar (oog_penalty -inf, ctc.beam's grammar_mode = strict)
+ *   drops at the end every hypothesis that is not a whole command, and
+ *   the plain search let unfinished ones fill the beam: partial words no
+ *   grammar word could complete, the same text with and without extra
+ *   delimiters, until at the end none was a command and the result was
+ *   empty. Three changes, for a strict grammar only (reject mode and no
+ *   grammar search exactly as above):
+ *     - lookahead: extending a partial word is forbidden unless some word
+ *       the grammar takes from the prefix's state starts with it
+ *       (ctc_grammar_prefix); such a prefix could only be dropped later;
+ *     - a delimiter where no word has begun (at the start or after a
+ *       delimiter) is absorbed, pnb[p] += (pb + pnb) + lp, rather than
+ *       making a new prefix: the text is the same, so "a|b", "|a|b" and
+ *       "a||b" are one hypothesis whose paths add up;
+ *     - reserve: a prefix is `fin` when it would be accepted if the
+ *       utterance ended there (its partial word, if any, completes to a
+ *       word that takes the grammar to a final state). Pruning keeps the
+ *       best `beam` as above plus the best `reserve` fin prefixes (same
+ *       order, no beam_threshold) that are not among them, so a completed
+ *       command stays in the search (its blank and repeat extensions keep
+ *       it) until the end or until better completed ones displace it. The
+ *       result is empty only when no command was ever reached. reserve is
+ *       ctc_opts.grammar_reserve, by default ctc_grammar_reserve(beam);
+ *       grammar_reserve < 0 turns all three off (the search before them,
+ *       kept for comparison in the tests).
+ *
  * What the C code adds is speed, all of it exact (the n-best and scores
  * are those of the plain algorithm, bit for bit):
  *   - a node's children are looked up in a per-node table of V entries
@@ -58,8 +84,10 @@
  *     extension is not forbidden, in index order as the candidates are;
  *   - a contribution to a node that is not a beam is that node's only one
  *     this frame, so its final score is known at once; when it is below a
- *     floor that `beam` other entries are sure to reach (beam_floor), the
- *     entry would be dropped and is never made;
+ *     floor that `beam` other entries are sure to reach (beam_floor), and
+ *     for a fin node also below the floor that `reserve` other fin
+ *     entries are sure to reach, the entry would be dropped and is never
+ *     made;
  *   - the best `beam` are selected by insertion into a sorted array rather
  *     than by sorting every new prefix.
  */
@@ -87,6 +115,8 @@ typedef struct pnode {
     int32_t word;     /* last completed word record, NONE if none */
     int32_t gstate;   /* grammar state, NONE when out of grammar */
     int32_t hot;      /* hotword trie node, NONE when not matching */
+    bool fin;         /* strict grammar: accepted if the utterance ended
+                         here (see node_fin) */
     float hot_partial;/* bonus of the unfinished hotword match */
     int32_t n_words;
     int64_t kids;     /* its child table: d->kids + kids, or NONE */
@@ -130,6 +160,11 @@ struct ctc_decoder {
     double *tot;       /* per beam: logaddexp(pb, pnb) this frame */
     beam *beams, *next;
     int32_t n_beams, n_next, cap_next;
+    bool lookahead;    /* strict grammar: partial words must lead to a
+                          word the grammar takes next */
+    int32_t reserve;   /* strict grammar: accepting beams kept (0: none) */
+    beam *res;         /* select_beams: the best accepting entries */
+    double *lo_fin;    /* beam_floor's `reserve` largest accepting bounds */
     int32_t *cand;
     uint32_t cur_stamp;
     int64_t frames;
@@ -276,6 +311,36 @@ static char *word_text(ctc_decoder *d, int32_t first, int32_t last,
     return s;
 }
 
+/* Text of the partial word of node @pi followed by token @tok. */
+static char *partial_text(ctc_decoder *d, int32_t pi, int32_t tok,
+                          size_t *len)
+{
+    const ctc_vocab *v = d->m.vocab;
+    const int32_t first = d->node[pi].plen > 0 ? d->node[pi].wstart : NONE;
+    size_t n = v->len[tok], pos;
+    char *s;
+
+    for (int32_t k = pi; first != NONE; k = d->node[k].parent) {
+        n += v->len[d->node[k].tok];
+        if (k == first)
+            break;
+    }
+    if (!(s = scratch(d, n + 1)))
+        return NULL;
+    pos = n - v->len[tok];
+    memcpy(s + pos, v->tok[tok], v->len[tok]);
+    for (int32_t k = pi; first != NONE; k = d->node[k].parent) {
+        uint32_t l = v->len[d->node[k].tok];
+        pos -= l;
+        memcpy(s + pos, v->tok[d->node[k].tok], l);
+        if (k == first)
+            break;
+    }
+    s[n] = 0;
+    *len = n;
+    return s;
+}
+
 /* LM context of the words ending at record @w: up to order-1 ids, oldest
  * first, starting with <s> when the sentence is shorter. */
 static int32_t lm_context(ctc_decoder *d, int32_t w)
@@ -357,6 +422,42 @@ static int complete_word(ctc_decoder *d, const pnode *p, int32_t *lm_id,
     return 1;
 }
 
+/*
+ * Whether node @n would be accepted if the utterance ended here, which is
+ * what ctc_decoder_finish asks of a strict grammar hypothesis: its partial
+ * word (if any) completes to a word the grammar takes from the node's
+ * state, and the state reached accepts. Knowing it per node lets the
+ * pruning keep a few such hypotheses (select_beams). 1 or 0; -1 when out
+ * of memory.
+ */
+static int node_fin(ctc_decoder *d, int32_t n)
+{
+    const ctc_model *m = &d->m;
+    const pnode *p = &d->node[n];
+    int32_t gs = p->gstate, wid = NONE;
+    const char *text;
+    size_t len;
+
+    if (gs == NONE)
+        return 0;
+    if (p->plen > 0) {
+        if (m->lexicon) {
+            wid = p->trie >= 0 ? m->lexicon->node[p->trie].word : NONE;
+            /* complete_word forbids this one. */
+            if (wid == NONE && p->trie != OOV && isinf(d->o.unk_score))
+                return 0;
+        }
+        if (wid != NONE) {
+            text = m->lexicon->word[wid];
+            len = strlen(text);
+        } else if (!(text = word_text(d, p->wstart, n, &len))) {
+            return -1;
+        }
+        gs = ctc_grammar_next(m->grammar, gs, text, len);
+    }
+    return gs >= 0 && ctc_grammar_accepts(m->grammar, gs) != NULL;
+}
+
 /* Create the node for @p + @tok (first use); NONE when the extension is
  * forbidden, -2 when out of memory. */
 static int32_t make_child(ctc_decoder *d, int32_t pi, int32_t tok, float lp)
@@ -416,6 +517,18 @@ static int32_t make_child(ctc_decoder *d, int32_t pi, int32_t tok, float lp)
             }
             c.trie = t;
         }
+        /* A strict grammar drops, at its end, every word it does not take
+         * from the node's state; a partial word that no such word starts
+         * with can only end that way, and would hold a place in the beam
+         * meanwhile. */
+        if (ok && d->lookahead && c.gstate != NONE) {
+            size_t len;
+            const char *t = partial_text(d, pi, tok, &len);
+            if (!t)
+                return -2;
+            if (!ctc_grammar_prefix(m->grammar, c.gstate, t, len))
+                ok = 0;
+        }
     }
     if (ok && m->hot) {
         int32_t h = c.hot >= 0 ? ctc_trie_child(m->hot, c.hot, tok) : NONE;
@@ -437,7 +550,14 @@ static int32_t make_child(ctc_decoder *d, int32_t pi, int32_t tok, float lp)
             return -2;
         if (c.plen == 1)
             c.wstart = ci;
+        c.fin = false;
         d->node[ci] = c;
+        if (d->reserve) {
+            int f = node_fin(d, ci);
+            if (f < 0)
+                return -2;
+            d->node[ci].fin = f;
+        }
     }
     return ci;
 }
@@ -512,6 +632,15 @@ static int32_t *node_kids(ctc_decoder *d, int32_t n)
 
 /* ------------------------------------------------------------- life */
 
+int32_t ctc_grammar_reserve(int32_t beam)
+{
+    /* An eighth of the beam: a few competing commands and their
+     * spellings ("light" and "light|"), little extra work. On the
+     * en-commands test set any size from 1 to 4 gives the same WER at
+     * beam 16; larger ones take places from the best `beam`'s extensions. */
+    return beam < 8 ? 1 : beam / 8;
+}
+
 void ctc_decoder_reset(ctc_decoder *d)
 {
     pnode *r;
@@ -533,6 +662,7 @@ void ctc_decoder_reset(ctc_decoder *d)
     r->trie = 0;
     r->word = NONE;
     r->gstate = d->m.grammar ? ctc_grammar_start(d->m.grammar) : NONE;
+    r->fin = d->reserve && ctc_grammar_accepts(d->m.grammar, r->gstate);
     r->hot = 0;
     r->kids = NONE;
     r->beam_at = -1;
@@ -558,15 +688,25 @@ int ctc_decoder_new(const ctc_model *m, const ctc_opts *o, ctc_decoder **out)
     if (d->o.nbest < 1)
         d->o.nbest = 1;
     d->kid_v = m->vocab->n <= KIDS_MAX_V ? m->vocab->n : 0;
+    /* Only a strict grammar drops hypotheses at the end for their state,
+     * so only it needs accepting ones kept (the header comment). */
+    if (m->grammar && isinf(o->oog_penalty) && o->grammar_reserve >= 0) {
+        d->lookahead = true;
+        d->reserve = o->grammar_reserve ? o->grammar_reserve
+                                        : ctc_grammar_reserve(d->o.beam);
+    }
     /* unk_score is -inf or finite (the property's range). */
     d->closed = m->lexicon && isinf(o->unk_score);
     d->is_cand = calloc((size_t)m->vocab->n, sizeof *d->is_cand);
     d->toks = malloc(((size_t)m->vocab->n + 3) * sizeof *d->toks);
-    d->beams = calloc((size_t)d->o.beam, sizeof *d->beams);
+    d->beams = calloc((size_t)(d->o.beam + d->reserve), sizeof *d->beams);
     d->lo = malloc((size_t)d->o.beam * sizeof *d->lo);
-    d->tot = malloc((size_t)d->o.beam * sizeof *d->tot);
+    d->tot = malloc((size_t)(d->o.beam + d->reserve) * sizeof *d->tot);
+    d->res = malloc((size_t)(d->reserve + 1) * sizeof *d->res);
+    d->lo_fin = malloc((size_t)(d->reserve + 1) * sizeof *d->lo_fin);
     d->cand = malloc((size_t)m->vocab->n * sizeof *d->cand);
-    if (!d->beams || !d->lo || !d->tot || !d->cand || !d->is_cand ||
+    if (!d->beams || !d->lo || !d->tot || !d->res || !d->lo_fin ||
+        !d->cand || !d->is_cand ||
         !d->toks || node_new(d) < 0 || cgrow(d) < 0) {
         ctc_decoder_free(d);
         return WEFT_ENOMEM;
@@ -590,6 +730,8 @@ void ctc_decoder_free(ctc_decoder *d)
     free(d->beams);
     free(d->lo);
     free(d->tot);
+    free(d->res);
+    free(d->lo_fin);
     free(d->next);
     free(d->cand);
     free(d->is_cand);
@@ -686,6 +828,52 @@ static inline int32_t child(ctc_decoder *d, int32_t *kids, int32_t n,
     return ch;
 }
 
+/* Strict grammar: add to d->beams (the best `beam`, sorted, selected
+ * with the threshold @cut) those of the best `reserve` accepting entries
+ * that are not there yet, threshold or not, so that a completed command is
+ * never crowded out by unfinished ones. The union stays in beam order. */
+static void reserve_beams(ctc_decoder *d, double cut)
+{
+    const int32_t R = d->reserve, B0 = d->n_beams;
+    const beam *worst = B0 ? &d->beams[B0 - 1] : NULL;
+    int32_t nr = 0, ne = 0, i, k;
+
+    for (i = 0; i < d->n_next; i++) {
+        const beam *e = &d->next[i];
+        int32_t j;
+        if (!d->node[e->node].fin || e->score == -INFINITY)
+            continue;
+        if (nr == R && !beam_before(d, e, &d->res[R - 1]))
+            continue;
+        j = nr < R ? nr++ : R - 1;
+        while (j > 0 && beam_before(d, e, &d->res[j - 1])) {
+            d->res[j] = d->res[j - 1];
+            j--;
+        }
+        d->res[j] = *e;
+    }
+    /* Those not among the best `beam` (beam order is total, so an entry
+     * that passed the threshold is there when the best `beam` were not
+     * all taken or it is not after the last of them), kept in order. */
+    for (i = 0; i < nr; i++) {
+        const beam *e = &d->res[i];
+        bool in = worst && e->score >= cut &&
+                  (B0 < d->o.beam || e->node == worst->node ||
+                   beam_before(d, e, worst));
+        if (!in)
+            d->res[ne++] = *e;
+    }
+    /* Merge the two sorted runs from the end. */
+    d->n_beams = B0 + ne;
+    i = B0 - 1;
+    for (k = B0 + ne - 1; ne > 0; k--) {
+        if (i >= 0 && beam_before(d, &d->res[ne - 1], &d->beams[i]))
+            d->beams[k] = d->beams[i--];
+        else
+            d->beams[k] = d->res[--ne];
+    }
+}
+
 /* Keep the best `beam` of the new beams (less those beam_threshold below
  * the best) in d->beams, best first: insertion into a sorted array of at
  * most `beam`, which selects and orders exactly what sorting all would. */
@@ -717,6 +905,8 @@ static void select_beams(ctc_decoder *d)
         d->beams[j] = *e;
     }
     d->n_beams = nb;
+    if (d->reserve)
+        reserve_beams(d, cut);
 }
 
 /* Closed lexicon: the only tokens that can do anything for node @n (last
@@ -766,11 +956,11 @@ static int32_t closed_tokens(ctc_decoder *d, int32_t n, int32_t last)
  * beam_threshold cut. Marks the beams (beam_at) and keeps their total
  * (d->tot) on the way.
  */
-static double beam_floor(ctc_decoder *d, const float *lp)
+static double beam_floor(ctc_decoder *d, const float *lp, double *low_fin)
 {
-    const int32_t B = d->o.beam, blank = d->m.vocab->blank;
+    const int32_t B = d->o.beam, R = d->reserve, blank = d->m.vocab->blank;
     double *lo = d->lo, mx = -INFINITY, fl = -INFINITY;
-    int32_t n = 0;
+    int32_t n = 0, nf = 0;
 
     for (int32_t b = 0; b < d->n_beams; b++) {
         const beam *bm = &d->beams[b];
@@ -788,6 +978,13 @@ static double beam_floor(ctc_decoder *d, const float *lp)
         x += p->ext;
         if (x > mx)
             mx = x;
+        /* lo_fin[]: the same for accepting beams (the reserve). */
+        if (p->fin && (nf < R || x > d->lo_fin[R - 1])) {
+            j = nf < R ? nf++ : R - 1;
+            for (; j > 0 && d->lo_fin[j - 1] < x; j--)
+                d->lo_fin[j] = d->lo_fin[j - 1];
+            d->lo_fin[j] = x;
+        }
         /* lo[]: the largest bounds so far, descending. */
         if (n == B && !(x > lo[B - 1]))
             continue;
@@ -800,24 +997,33 @@ static double beam_floor(ctc_decoder *d, const float *lp)
         fl = lo[B - 1];
     if (mx != -INFINITY && mx - d->o.beam_threshold > fl)
         fl = mx - d->o.beam_threshold;
+    /* The reserve has no threshold: only its rank counts. */
+    *low_fin = R && nf == R ? d->lo_fin[R - 1] : -INFINITY;
     return fl;
 }
 
 /* Whether a contribution @x to the entry of node @ch, which is not a beam
- * (so @x is its only one this frame), scores below @low: such an entry
- * would be dropped, and skipping it changes nothing. */
+ * (so @x is its only one this frame), scores below @low and, for an
+ * accepting node, below @low_fin too: such an entry would be dropped (by
+ * the best `beam` and by the reserve), and skipping it changes nothing. */
 static inline bool hopeless(const ctc_decoder *d, int32_t ch, double x,
-                            double low)
+                            double low, double low_fin)
 {
     const pnode *p = &d->node[ch];
-    return p->beam_at != d->frames && x + p->ext < low;
+    double s;
+
+    if (p->beam_at == d->frames)
+        return false;
+    s = x + p->ext;
+    return s < low && !(p->fin && s >= low_fin);
 }
 
 static int step(ctc_decoder *d, const float *lp)
 {
     const int32_t V = d->m.vocab->n, blank = d->m.vocab->blank;
+    const int32_t delim = d->m.vocab->delim;
     int32_t nc = 0, best = 0;
-    double low;
+    double low, low_fin;
 
     for (int32_t c = 1; c < V; c++)
         if (lp[c] > lp[best])
@@ -835,11 +1041,12 @@ static int step(ctc_decoder *d, const float *lp)
         d->cur_stamp = 1;
     }
     d->n_next = 0;
-    low = beam_floor(d, lp);
+    low = beam_floor(d, lp, &low_fin);
     for (int32_t b = 0; b < d->n_beams; b++) {
         const beam bm = d->beams[b];
         const double tot = d->tot[b];
         const int32_t last = bm.node != 0 ? d->node[bm.node].tok : NONE;
+        const bool at_word_start = d->node[bm.node].plen == 0;
         const int32_t *try = d->cand;
         int32_t n_try = nc, *kids = NULL;
         if (d->kid_v && !(kids = node_kids(d, bm.node)))
@@ -861,19 +1068,27 @@ static int step(ctc_decoder *d, const float *lp)
             if (c == blank) {
                 if (acc(d, bm.node, tot + l, -INFINITY) < 0)
                     return WEFT_ENOMEM;
+            } else if (c == delim && d->lookahead && at_word_start) {
+                /* Strict grammar: a delimiter where no word has begun (at
+                 * the start, or after a delimiter) is absorbed into the
+                 * prefix, as it will be in the text, so that "a|b",
+                 * "|a|b" and "a||b" are one hypothesis, not three taking
+                 * places in the beam. */
+                if (acc(d, bm.node, -INFINITY, tot + l) < 0)
+                    return WEFT_ENOMEM;
             } else if (c == last) {
                 if (acc(d, bm.node, -INFINITY, bm.pnb + l) < 0)
                     return WEFT_ENOMEM;
                 if ((ch = child(d, kids, bm.node, c, (float)l)) == -2)
                     return WEFT_ENOMEM;
                 if (ch >= 0 && bm.pb != -INFINITY &&
-                    !hopeless(d, ch, bm.pb + l, low) &&
+                    !hopeless(d, ch, bm.pb + l, low, low_fin) &&
                     acc(d, ch, -INFINITY, bm.pb + l) < 0)
                     return WEFT_ENOMEM;
             } else {
                 if ((ch = child(d, kids, bm.node, c, (float)l)) == -2)
                     return WEFT_ENOMEM;
-                if (ch >= 0 && !hopeless(d, ch, tot + l, low) &&
+                if (ch >= 0 && !hopeless(d, ch, tot + l, low, low_fin) &&
                     acc(d, ch, -INFINITY, tot + l) < 0)
                     return WEFT_ENOMEM;
             }

@@ -904,6 +904,29 @@ int32_t ctc_grammar_next(const ctc_grammar *g, int32_t state, const char *word,
     return -1;
 }
 
+bool ctc_grammar_prefix(const ctc_grammar *g, int32_t state,
+                        const char *prefix, size_t len)
+{
+    uint32_t a, b;
+
+    if (state < 0 || state >= g->n_states)
+        return false;
+    /* The transitions are sorted by word id and the ids by strcmp, so the
+     * words starting with @prefix are a run that begins at the first word
+     * not below it. */
+    a = g->first[state];
+    b = g->first[state + 1];
+    while (a < b) {
+        uint32_t mid = (a + b) / 2;
+        if (strncmp(g->word[g->tr[mid].word], prefix, len) < 0)
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    return a < g->first[state + 1] &&
+           strncmp(g->word[g->tr[a].word], prefix, len) == 0;
+}
+
 const char *ctc_grammar_accepts(const ctc_grammar *g, int32_t state)
 {
     if (state < 0 || state >= g->n_states || g->accept[state] < 0)

@@ -122,7 +122,7 @@ END_TEST
 
 typedef struct golden_cfg {
     ctc_opts o;
-    bool lexicon, lm;
+    bool lexicon, lm, grammar;
     char hot[256];
 } golden_cfg;
 
@@ -152,6 +152,12 @@ static void parse_cfg(char *s, golden_cfg *c)
             c->o.beta = atof(eq);
         else if (!strcmp(kv, "unk_score"))
             c->o.unk_score = atof(eq);
+        else if (!strcmp(kv, "oog_penalty"))
+            c->o.oog_penalty = atof(eq);
+        else if (!strcmp(kv, "grammar_reserve"))
+            c->o.grammar_reserve = atoi(eq);
+        else if (!strcmp(kv, "grammar"))
+            c->grammar = true;
         else if (!strcmp(kv, "lexicon"))
             c->lexicon = true;
         else if (!strcmp(kv, "lm"))
@@ -219,6 +225,7 @@ static void beam_golden(int32_t pad)
     ctc_vocab *small = vocab;
     ctc_lexicon *lex;
     ctc_lm *lm;
+    ctc_grammar *gr;
     int cases = 0, hyps = 0;
     double worst = 0;
     char *line;
@@ -229,6 +236,8 @@ static void beam_golden(int32_t pad)
                                    sizeof err) == 0, "%s", err);
     ck_assert_msg(ctc_lm_load(GOLDEN "commands.arpa", false, &lm, NULL, err,
                               sizeof err) == 0, "%s", err);
+    ck_assert_msg(ctc_grammar_load(GOLDEN "commands.grammar", &gr, err,
+                                   sizeof err) == 0, "%s", err);
     line = strtok_r(g, "\n", &save);
     while (line) {
         char name[64], cname[64];
@@ -253,6 +262,7 @@ static void beam_golden(int32_t pad)
         m.vocab = vocab;
         m.lexicon = c.lexicon ? lex : NULL;
         m.lm = c.lm ? lm : NULL;
+        m.grammar = c.grammar ? gr : NULL;
         if (c.hot[0]) {
             build_hot(c.hot, &hot, &hw);
             m.hot = hot;
@@ -306,6 +316,7 @@ static void beam_golden(int32_t pad)
     printf("beam golden (V + %d): %d cases, %d hypotheses, max |score "
            "diff| %.2e\n", (int)pad, cases, hyps, worst);
     ck_assert_int_ge(cases, 60);
+    ctc_grammar_free(gr);
     ctc_lm_free(lm);
     ctc_lexicon_free(lex);
     free(g);
@@ -740,6 +751,56 @@ START_TEST(test_grammar_decode)
 }
 END_TEST
 
+/* Strict grammar at a narrow beam: without the lookahead and the reserve
+ * (grammar_reserve -1, the search before them) every hypothesis that
+ * reached the end was an unfinished command and the result was empty;
+ * with them the command is found. case-17 was picked for this by
+ * make-ctc-golden.py (strict_lost_case). */
+START_TEST(test_grammar_strict_lost)
+{
+    ctc_grammar *g;
+    ctc_lexicon *lx;
+    ctc_model m = { 0 };
+    ctc_opts o = { .beam = 4, .beam_threshold = 20, .token_min_logp = -8,
+                   .alpha = 0.5, .beta = 0.5, .unk_score = -INFINITY,
+                   .oog_penalty = -INFINITY, .nbest = 5,
+                   .grammar_reserve = -1 };
+    ctc_decoder *d;
+    ctc_result r;
+    int64_t t, v;
+    float *x = load_npy("case-17.npy", &t, &v);
+
+    ck_assert_msg(ctc_grammar_load(GOLDEN "commands.grammar", &g, err,
+                                   sizeof err) == 0, "%s", err);
+    ck_assert_int_eq(ctc_lexicon_load(GOLDEN "lexicon.txt", vocab, &lx, err,
+                                      sizeof err), 0);
+    m.vocab = vocab;
+    m.lexicon = lx;
+    m.grammar = g;
+    ck_assert_int_eq(ctc_decoder_new(&m, &o, &d), 0);
+    ck_assert_int_eq(ctc_decoder_feed(d, x, t, v, err, sizeof err), 0);
+    ck_assert_int_eq(ctc_decoder_finish(d, &r), 0);
+    ck_assert_uint_eq(r.n, 0);
+    ctc_result_clear(&r);
+    ctc_decoder_free(d);
+    o.grammar_reserve = 0;
+    ck_assert_int_eq(ctc_decoder_new(&m, &o, &d), 0);
+    ck_assert_int_eq(ctc_decoder_feed(d, x, t, v, err, sizeof err), 0);
+    ck_assert_int_eq(ctc_decoder_finish(d, &r), 0);
+    ck_assert_uint_ge(r.n, 1);
+    ck_assert_str_eq(r.hyp[0].text, "switch off the living room lights");
+    ck_assert(r.hyp[0].in_grammar);
+    ck_assert_str_eq(r.hyp[0].intent, "LightOff");
+    for (size_t i = 0; i < r.n; i++)
+        ck_assert(r.hyp[i].in_grammar);
+    ctc_result_clear(&r);
+    ctc_decoder_free(d);
+    ctc_lexicon_free(lx);
+    ctc_grammar_free(g);
+    free(x);
+}
+END_TEST
+
 /* Hotwords lift a word the acoustics almost chose. */
 START_TEST(test_hotwords)
 {
@@ -813,6 +874,7 @@ int main(void)
     tcase_add_test(tc, test_grammar);
     tcase_add_test(tc, test_grammar_errors);
     tcase_add_test(tc, test_grammar_decode);
+    tcase_add_test(tc, test_grammar_strict_lost);
     tcase_add_test(tc, test_hotwords);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);

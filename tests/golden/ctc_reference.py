@@ -2,7 +2,7 @@
 """Readable reference of Weft's CTC decoders (plugins/ctc/decoder.c).
 
 Greedy decoding and prefix beam search (Hannun et al. 2014) in log space,
-with a lexicon trie, a word n-gram ARPA LM and hotwords. The C decoder must
+with a lexicon trie, a word n-gram ARPA LM, a command grammar and hotwords. The C decoder must
 produce the same n-best lists and the same scores (within 1e-4); the golden
 files in tests/golden/ctc/ are written from this module by
 make-ctc-golden.py. Plain Python; numpy only to read .npy files.
@@ -23,12 +23,18 @@ The algorithm, frame by frame:
     (+= is logaddexp; p+c is skipped if the lexicon forbids it);
   * score = logaddexp(pb, pnb) + ext(prefix), where ext holds the LM and
     bonus terms of the prefix; keep the `beam` best (ties: token sequence),
-    and drop those more than beam_threshold below the best.
+    and drop those more than beam_threshold below the best;
+  * with a strict grammar (oog_penalty -inf): a partial word must be the
+    start of a word the grammar takes next; a delimiter where no word has
+    begun is absorbed into the prefix (pnb[p] += (pb + pnb) + lp); and
+    besides the `beam` best, the `reserve` best prefixes that would be
+    accepted if the utterance ended there are kept, threshold or not.
 
 See decoder.c's header comment for word completion, LM, hotwords and the
 end of an utterance; the functions below follow it line for line.
 """
 import math
+import re
 import struct
 
 NEG_INF = float("-inf")
@@ -126,6 +132,78 @@ def hotword_trie(vocab, hotwords):
             node = node[t]
             weight[id(node)] = max(weight.get(id(node), NEG_INF), f32(w))
     return trie, weight
+
+
+# --------------------------------------------------------------- grammar
+
+class Grammar:
+    """A command grammar (plugins/ctc/grammar.c's language), expanded to
+    its sentences: a state is the tuple of words so far. Fine for the
+    small grammars of the tests; the C code compiles a DFA instead."""
+
+    def __init__(self, text):
+        lists, self.accept, self.next_words = {}, {}, {}
+        for line in text.split("\n"):
+            line = line.split("#", 1)[0].strip()
+            if not line:
+                continue
+            kind, rest = line.split(None, 1)
+            name, expr = (x.strip() for x in rest.split("=", 1))
+            toks = re.findall(r"[()\[\]{}|]|[^\s()\[\]{}|=#]+", expr)
+            alts, pos = self._alt(toks, 0, lists)
+            assert pos == len(toks), line
+            if kind == "list":
+                lists[name] = alts
+                continue
+            for sent in alts:
+                self.accept.setdefault(sent, name)  # first intent wins
+                for i in range(len(sent)):
+                    self.next_words.setdefault(sent[:i], set()).add(sent[i])
+
+    def _alt(self, toks, pos, lists):
+        """EXPR := SEQ ('|' SEQ)*; returns (list of word tuples, pos)."""
+        out, cur = [], [()]
+        while pos < len(toks) and toks[pos] not in ")]":
+            t = toks[pos]
+            if t == "|":
+                out += cur
+                cur, pos = [()], pos + 1
+                continue
+            if t in "([":
+                inner, pos = self._alt(toks, pos + 1, lists)
+                assert toks[pos] == (")" if t == "(" else "]")
+                if t == "[":
+                    inner = inner + [()]
+            elif t == "{":
+                inner = lists[toks[pos + 1]]
+                assert toks[pos + 2] == "}"
+                pos += 2
+            else:
+                inner = [(t,)]
+            cur = [a + b for a in cur for b in inner]
+            pos += 1
+        return out + cur, pos
+
+    @classmethod
+    def load(cls, path):
+        with open(path, encoding="utf-8") as f:
+            return cls(f.read())
+
+    def start(self):
+        return ()
+
+    def next(self, state, word):
+        """The state after @word, None when no sentence goes on so."""
+        ok = word in self.next_words.get(state, ())
+        return state + (word,) if ok else None
+
+    def accepts(self, state):
+        """The intent of the sentence @state, None when it is not one."""
+        return self.accept.get(state)
+
+    def prefix(self, state, text):
+        """Whether a word the grammar takes next starts with @text."""
+        return any(w.startswith(text) for w in self.next_words.get(state, ()))
 
 
 # --------------------------------------------------------------- ARPA LM
@@ -228,13 +306,19 @@ OOV = "oov"
 class Prefix:
     """Everything that depends only on the token sequence."""
     __slots__ = ("toks", "partial", "trie", "words", "lm_words", "hot",
-                 "hot_partial", "ext")
+                 "hot_partial", "ext", "gstate", "fin")
+
+
+def default_reserve(beam):
+    """decoder.c's ctc_grammar_reserve()."""
+    return 1 if beam < 8 else beam // 8
 
 
 class BeamSearch:
     def __init__(self, vocab, beam=16, beam_threshold=25.0,
                  token_min_logp=-10.0, lexicon=None, lm=None, alpha=0.5,
-                 beta=1.0, unk_score=NEG_INF, hotwords=None, nbest=5):
+                 beta=1.0, unk_score=NEG_INF, hotwords=None, nbest=5,
+                 grammar=None, oog_penalty=NEG_INF, grammar_reserve=0):
         self.v = vocab
         self.beam, self.threshold = beam, beam_threshold
         self.min_logp = token_min_logp
@@ -243,23 +327,33 @@ class BeamSearch:
         self.hot, self.hot_w = (hotword_trie(vocab, hotwords) if hotwords
                                 else (None, None))
         self.nbest = nbest
+        self.grammar, self.oog = grammar, oog_penalty
+        # Strict grammar: lookahead, absorbed delimiters and the reserve;
+        # grammar_reserve < 0 turns them off (the search before them).
+        self.strict = (grammar is not None and oog_penalty == NEG_INF
+                       and grammar_reserve >= 0)
+        self.reserve = ((grammar_reserve or default_reserve(beam))
+                        if self.strict else 0)
         self.children = {}  # (toks, c) -> Prefix or None (forbidden)
         root = Prefix()
         root.toks, root.partial, root.words, root.lm_words = (), (), (), ()
         root.trie = lexicon.root if lexicon else None
         root.hot = self.hot.root if self.hot else None
         root.hot_partial, root.ext = 0.0, 0.0
+        root.gstate = grammar.start() if grammar else None
+        root.fin = bool(self.reserve and grammar.accepts(root.gstate))
         self.beams = [(root, 0.0, NEG_INF)]  # (prefix, pb, pnb)
 
     # -- words -------------------------------------------------------------
 
     def complete_word(self, p):
-        """(word text, lm word, ext increment) or None when forbidden."""
+        """(word text, lm word, ext increment, grammar state) or None when
+        forbidden."""
         text = "".join(self.v.tokens[t] for t in p.partial)
-        add, lm_word = 0.0, text
+        add, lm_word, gword = 0.0, text, text
         if self.lexicon is not None:
             if p.trie is not OOV and "$" in p.trie:
-                lm_word = p.trie["$"]
+                lm_word = gword = p.trie["$"]
             else:
                 if p.trie is not OOV:  # a prefix, not a word: pays now
                     if self.unk == NEG_INF:
@@ -272,7 +366,25 @@ class BeamSearch:
             ctx = ctx[max(0, len(ctx) - (self.lm.order - 1)):]
             add += self.alpha * LN10 * self.lm.score(ctx, lm_word)
         add += self.beta
-        return text, lm_word, add
+        gs = p.gstate
+        if self.grammar is not None and gs is not None:
+            gs = self.grammar.next(gs, gword)
+            if gs is None:
+                if self.oog == NEG_INF:
+                    return None
+                add += self.oog
+        return text, lm_word, add, gs
+
+    def is_final(self, p):
+        """Whether @p would be accepted if the utterance ended here (with a
+        strict grammar)."""
+        if p.gstate is None:
+            return False
+        if not p.partial:
+            return self.grammar.accepts(p.gstate) is not None
+        done = self.complete_word(p)
+        return done is not None and done[3] is not None and \
+            self.grammar.accepts(done[3]) is not None
 
     def extend(self, p, c):
         key = (p.toks, c)
@@ -282,6 +394,7 @@ class BeamSearch:
         q.toks = p.toks + (c,)
         q.words, q.lm_words, q.ext = p.words, p.lm_words, p.ext
         q.hot, q.hot_partial = p.hot, p.hot_partial
+        q.gstate = p.gstate
         ok = True
         if c == self.v.delim:
             if p.partial:
@@ -289,7 +402,7 @@ class BeamSearch:
                 if done is None:
                     ok = False
                 else:
-                    text, lm_word, add = done
+                    text, lm_word, add, q.gstate = done
                     q.words = p.words + (text,)
                     q.lm_words = p.lm_words + (lm_word,)
                     q.ext += add
@@ -305,6 +418,12 @@ class BeamSearch:
                     if self.unk == NEG_INF:
                         ok = False
                     q.ext += self.unk
+            # strict grammar: the partial word must start a word the
+            # grammar takes next
+            if ok and self.strict and q.gstate is not None:
+                text = "".join(self.v.tokens[t] for t in q.partial)
+                if not self.grammar.prefix(q.gstate, text):
+                    ok = False
         if ok and self.hot is not None:
             nxt = q.hot.get(c) if q.hot is not None else None
             if nxt is not None:
@@ -317,6 +436,7 @@ class BeamSearch:
                 q.ext -= q.hot_partial
                 q.hot_partial = 0.0
                 q.hot = self.hot.root if c == self.v.delim else None
+        q.fin = bool(ok and self.reserve and self.is_final(q))
         self.children[key] = q if ok else None
         return self.children[key]
 
@@ -346,6 +466,9 @@ class BeamSearch:
                     continue
                 if c == self.v.blank:
                     acc(p, tot + l, NEG_INF)
+                elif self.strict and c == self.v.delim and not p.partial:
+                    # a delimiter before any word: absorbed
+                    acc(p, NEG_INF, tot + l)
                 elif p.toks and c == p.toks[-1]:
                     acc(p, NEG_INF, pnb + l)
                     q = self.extend(p, c)
@@ -357,12 +480,17 @@ class BeamSearch:
                         acc(q, NEG_INF, tot + l)
         scored = sorted(((lse(pb, pnb) + q.ext, q.toks, q, pb, pnb)
                          for q, pb, pnb in nxt.values()),
-                        key=lambda e: (-e[0], e[1]))[:self.beam]
-        self.beams = []
-        for score, _, q, pb, pnb in scored:
+                        key=lambda e: (-e[0], e[1]))
+        keep = set()
+        for score, toks, q, pb, pnb in scored[:self.beam]:
             if not score >= scored[0][0] - self.threshold or score == NEG_INF:
                 break
-            self.beams.append((q, pb, pnb))
+            keep.add(toks)
+        # strict grammar: the best `reserve` accepting prefixes too
+        res = [e[1] for e in scored if e[2].fin and e[0] != NEG_INF]
+        keep.update(res[:self.reserve])
+        self.beams = [(q, pb, pnb) for _, toks, q, pb, pnb in scored
+                      if toks in keep]
 
     def feed(self, logp):
         for row in logp:
@@ -372,18 +500,23 @@ class BeamSearch:
         """The n-best [(score, text)], best first."""
         best = {}
         for p, pb, pnb in self.beams:
-            ext, words, lm_words = p.ext, p.words, p.lm_words
+            ext, words, lm_words, gs = p.ext, p.words, p.lm_words, p.gstate
             if p.partial:
                 done = self.complete_word(p)
                 if done is None:
                     continue
-                text, lm_word, add = done
+                text, lm_word, add, gs = done
                 ext += add
                 words, lm_words = words + (text,), lm_words + (lm_word,)
             if self.lm is not None:
                 ctx = ["<s>"] + list(lm_words)
                 ctx = ctx[max(0, len(ctx) - (self.lm.order - 1)):]
                 ext += self.alpha * LN10 * self.lm.score(ctx, "</s>")
+            if (self.grammar is not None and gs is not None
+                    and self.grammar.accepts(gs) is None):
+                if self.oog == NEG_INF:
+                    continue
+                ext += self.oog
             ext -= p.hot_partial
             text = " ".join(words)
             score = lse(pb, pnb) + ext

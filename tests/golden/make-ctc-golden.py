@@ -14,10 +14,16 @@ kenlm is missing. Writes:
                     discounting (D = 0.7), written as a backoff ARPA file
   lexicon.txt       the corpus words; half spelled out (flashlight style),
                     half bare (spelled by longest match)
+  commands.grammar  a command grammar (ctc.beam syntax) covering most of
+                    the corpus
+  case-17.npy       a command that strict grammar decoding lost before the
+                    lookahead and the reserve (empty result), found from a
+                    fixed seed; see strict_lost_case()
   case-NN.npy       log-probabilities [T, 29] float32: random and peaked
   beam-golden.txt   n-best lists of ctc_reference.BeamSearch per case and
                     configuration (no LM/lexicon, lexicon, LM, both,
-                    hotwords), and greedy outputs
+                    hotwords, grammar strict / strict without reserve /
+                    reject), and greedy outputs
   lm-kenlm.txt      kenlm's full-sentence log10 scores on commands.arpa
 """
 import itertools
@@ -58,6 +64,22 @@ def corpus():
               "turn up the volume", "turn down the volume"]:
         s.add(w)
     return sorted(s)
+
+
+# Most of corpus(): "what's the weather like", "cancel the timer" and the
+# volume commands are left out, for the out-of-grammar cases.
+GRAMMAR = """\
+# Command grammar of the CTC golden tests (make-ctc-golden.py).
+list room = kitchen | bedroom | living room | bathroom | office | garage
+list number = one | two | three | five | ten | twenty
+intent LightOn = (turn | switch) on [the] {room} (lights | light)
+intent LightOff = (turn | switch) off [the] {room} (lights | light)
+intent Timer = set [a] timer for {number} (minutes | seconds)
+intent Temperature = what is the temperature in the {room}
+intent Door = (open | close) the {room} door
+intent Music = play some music | stop the music
+intent Time = what time is it
+"""
 
 
 # --------------------------------------------------------------- logits
@@ -113,24 +135,56 @@ CONFIGS = [
     ("hotwords", dict(beam=8, beam_threshold=20.0, token_min_logp=-6.0,
                       hotwords={"garage": 2.0, "living room": 1.5,
                                 "timer": 1.0})),
+    # grammar_mode = strict (ctc.beam: unk_score and oog_penalty -inf)
+    ("grammar", dict(beam=4, beam_threshold=20.0, token_min_logp=-8.0,
+                     lexicon=True, grammar=True, beta=0.5)),
+    # the same without lookahead, absorbed delimiters and reserve: the
+    # search before them, which lost whole commands
+    ("grammar-noreserve", dict(beam=4, beam_threshold=20.0,
+                               token_min_logp=-8.0, lexicon=True,
+                               grammar=True, beta=0.5,
+                               grammar_reserve=-1)),
+    # grammar_mode = reject, with the LM
+    ("grammar-reject", dict(beam=8, beam_threshold=25.0, token_min_logp=-8.0,
+                            lexicon=True, lm=True, grammar=True, alpha=0.5,
+                            beta=1.0, unk_score=-6.0, oog_penalty=-8.0)),
 ]
 
 
 def fmt_kw(kw):
     out = []
     for k in ("beam", "beam_threshold", "token_min_logp", "alpha", "beta",
-              "unk_score"):
+              "unk_score", "oog_penalty", "grammar_reserve"):
         if k in kw:
             out.append("%s=%r" % (k, kw[k]))
     if kw.get("lexicon"):
         out.append("lexicon=lexicon.txt")
     if kw.get("lm"):
         out.append("lm=commands.arpa")
+    if kw.get("grammar"):
+        out.append("grammar=commands.grammar")
     if kw.get("hotwords"):
         out.append("hotwords=" + ",".join(
             "%s:%r" % (p.replace(" ", "_"), w)
             for p, w in sorted(kw["hotwords"].items())))
     return " ".join(out)
+
+
+def strict_lost_case(vocab, lexicon, grammar):
+    """Peaked logits of a command for which strict grammar decoding at beam
+    4 returned nothing without the lookahead and the reserve, and returns
+    the command with them: the first of a fixed sequence of seeds that
+    does (deterministic)."""
+    kw = dict(CONFIGS[[c[0] for c in CONFIGS].index("grammar")][1])
+    kw.update(lexicon=lexicon, grammar=grammar)
+    sent = "switch off the living room lights"
+    for seed in range(1000):
+        x = peaked_logits(np.random.default_rng(seed), sent, noise=1.6)
+        new = ref.beam_search(x, vocab, nbest=5, **kw)
+        old = ref.beam_search(x, vocab, nbest=5, grammar_reserve=-1, **kw)
+        if not old and new and new[0][1] == sent:
+            return "strict grammar, lost before: " + sent, x
+    raise SystemExit("no case found for strict_lost_case()")
 
 
 def main():
@@ -152,6 +206,9 @@ def main():
     vocab = ref.Vocab(TOKENS, 0, "|")
     lexicon = ref.load_lexicon(os.path.join(OUT, "lexicon.txt"), vocab)
     lm = ref.ArpaLM(os.path.join(OUT, "commands.arpa"))
+    with open(os.path.join(OUT, "commands.grammar"), "w") as f:
+        f.write(GRAMMAR)
+    grammar = ref.Grammar(GRAMMAR)
 
     cases = []
     for i in range(6):
@@ -161,6 +218,7 @@ def main():
         s = pick.choice(sents)
         cases.append(("peaked:" + s, peaked_logits(rng, s, noise=1.0 + i * 0.15)))
     cases.append(("empty", np.zeros((0, len(TOKENS)), np.float32)))
+    cases.append(strict_lost_case(vocab, lexicon, grammar))
 
     lines = []
     for n, (what, x) in enumerate(cases):
@@ -173,6 +231,7 @@ def main():
             args = dict(kw)
             args["lexicon"] = lexicon if kw.get("lexicon") else None
             args["lm"] = lm if kw.get("lm") else None
+            args["grammar"] = grammar if kw.get("grammar") else None
             hyps = ref.beam_search(x, vocab, nbest=5, **args)
             lines.append("case %s %s %s" % (name, cname, fmt_kw(kw)))
             for score, text in hyps:

@@ -343,11 +343,14 @@ def grammar():
         "list op = " + alt(OPS),
         "list convunit = " + alt(sorted({u for p in CONV for u in p})),
         "list task = " + alt(TASKS),
-        "list duration = {number} {unit} [and {seconds} seconds]"
-        " | an hour and a half | half an hour | a minute | an hour"
-        " | a quarter of an hour | ninety seconds",
-        "intent SetTimer = [set | start] [a] timer for {duration}"
-        " [for (the pasta | the oven | my tea | the laundry)]",
+        # duration(): the seconds may follow the set phrases too.
+        "list duration = ({number} {unit} | an hour and a half"
+        " | half an hour | a minute | an hour | a quarter of an hour"
+        " | ninety seconds) [and {seconds} seconds]",
+        # command() k == 0: "set a" and "start a" also go without "timer
+        # for" ("set a ten minutes").
+        "intent SetTimer = ([set | start] [a] timer for | (set | start) a)"
+        " {duration} [for (the pasta | the oven | my tea | the laundry)]",
         "intent SetAlarm = (set an alarm (for | at) | wake me up at"
         " | set the alarm for | remind me at) {hour} [{minute} | o'clock]"
         " [{ampm}] [{day}]",
@@ -374,8 +377,9 @@ def grammar():
         " {city}",
         "intent Date = (what day is | what's the date on"
         " | how many days until) {month} {dayord}",
+        # command() k == 13: every head may take "to N degrees".
         "intent Temperature = (what is the temperature in the"
-        " | how warm is it in the) {room}",
+        " | how warm is it in the) {room} [to {number} degrees]",
         "intent SetTemperature = set the temperature in the {room}"
         " [to {number} degrees]",
         "intent Digits = [say | the number is | call | dial] {digit}"
