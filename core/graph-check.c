@@ -57,7 +57,10 @@ static int check_ports(weft_graph *g)
                 if (linked)
                     continue;
                 if (d->flags & WEFT_PORT_OPTIONAL) {
-                    weft__graph_diag(g, WEFT_DIAG_WARNING, node_loc(gn), NULL,
+                    /* Leaving an optional port unlinked is what it is
+                     * for (ctc.beam's partials, say): a note for `weft
+                     * check`, not a warning on every run. */
+                    weft__graph_diag(g, WEFT_DIAG_NOTE, node_loc(gn), NULL,
                                      "optional %s `%s.%s` is not linked",
                                      out ? "output" : "input", gn->name,
                                      d->name);

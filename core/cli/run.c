@@ -201,7 +201,10 @@ int cmd_run(int argc, char **argv)
     int rc = weft_graph_parse_file(reg, file, overrides, &g);
     if (rc == 0)
         rc = weft_graph_check(g);
-    if (g && weft_graph_n_diags(g)) {
+    /* Notes (an optional port left unlinked) are for `weft check`; a run
+     * shows diagnostics only when there is a warning or an error. */
+    if (g && (weft_graph_count_diags(g, WEFT_DIAG_ERROR) ||
+              weft_graph_count_diags(g, WEFT_DIAG_WARNING))) {
         char *d = weft_graph_render_diags(g, color);
         if (d)
             fputs(d, stderr);

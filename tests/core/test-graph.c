@@ -101,8 +101,8 @@ START_TEST(clean_chain_negotiates)
     ck_assert_int_eq(weft_graph_link(g, "id", "out", "out", "in", NULL), 0);
     ck_assert_int_eq(weft_graph_check(g), 0);
     ck_assert_int_eq(weft_graph_check(g), 0); /* twice is harmless */
-    /* The optional output is only a warning. */
-    ck_assert(has_diag(g, WEFT_DIAG_WARNING,
+    /* The optional output is only a note. */
+    ck_assert(has_diag(g, WEFT_DIAG_NOTE,
                        "optional output `out.debug` is not linked", NULL));
     ck_assert_uint_eq(weft_graph_count_diags(g, WEFT_DIAG_ERROR), 0);
     weft_edge_info e;
