@@ -412,6 +412,20 @@ int weft_buf_copy_meta(weft_buf *dst, const weft_buf *src)
     return 0;
 }
 
+int weft_buf_keep_meta(weft_buf **carrier, const weft_buf *src)
+{
+    if (!carrier || !src)
+        return WEFT_EINVAL;
+    weft_buf *m = weft_buf_new_empty();
+    if (!m || weft_buf_copy_meta(m, src) < 0) {
+        weft_buf_unref(m);
+        return WEFT_ENOMEM;
+    }
+    weft_buf_unref(*carrier);
+    *carrier = m;
+    return 0;
+}
+
 int weft_buf_set_meta(weft_buf *b, const char *key, const char *value)
 {
     if (!b || !key)

@@ -155,6 +155,15 @@ WEFT_API weft_buf_flags weft_buf_get_flags(const weft_buf *buf);
 WEFT_API void weft_buf_set_flags(weft_buf *buf, weft_buf_flags flags);
 /** Copy pts, duration, segment, flags and metadata from @src. */
 WEFT_API int weft_buf_copy_meta(weft_buf *dst, const weft_buf *src);
+/**
+ * Keep @src's pts, segment, flags and metadata for a later output: the
+ * buffer in *@carrier (or NULL) is released and replaced by a new empty
+ * buffer holding a copy of them. For nodes whose output leaves after the
+ * input that described it (features, model outputs, decoder results);
+ * copy them onto the output with weft_buf_copy_meta, then release the
+ * carrier with weft_buf_unref. 0, or WEFT_ENOMEM with *@carrier unchanged.
+ */
+WEFT_API int weft_buf_keep_meta(weft_buf **carrier, const weft_buf *src);
 
 /**
  * String metadata ("file" = "a.wav"). set copies key and value; a NULL

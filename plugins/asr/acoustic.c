@@ -32,15 +32,7 @@ typedef struct acoustic {
  * still say which file, say, it closes. */
 static int keep_meta(acoustic *s, const weft_buf *in)
 {
-    weft_buf *m = weft_buf_new_empty();
-
-    if (!m || weft_buf_copy_meta(m, in) < 0) {
-        weft_buf_unref(m);
-        return WEFT_ENOMEM;
-    }
-    weft_buf_unref(s->meta);
-    s->meta = m;
-    return 0;
+    return weft_buf_keep_meta(&s->meta, in);
 }
 
 static void drop_meta(acoustic *s)

@@ -222,15 +222,7 @@ int feat_node_negotiate(weft_node *node, const weft_format *const *in,
  * The last input wins: rows carry what their newest samples carried. */
 static int keep_meta(feat_node *s, const weft_buf *in)
 {
-    weft_buf *m = weft_buf_new_empty();
-
-    if (!m || weft_buf_copy_meta(m, in) < 0) {
-        weft_buf_unref(m);
-        return WEFT_ENOMEM;
-    }
-    weft_buf_unref(s->meta);
-    s->meta = m;
-    return 0;
+    return weft_buf_keep_meta(&s->meta, in);
 }
 
 static void drop_meta(feat_node *s)

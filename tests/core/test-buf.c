@@ -107,6 +107,37 @@ START_TEST(refcount_and_writable)
 }
 END_TEST
 
+/* A carrier keeps an input's metadata after the input is gone, and a new
+ * input replaces the old carrier. */
+START_TEST(keep_meta_carrier)
+{
+    weft_buf *carrier = NULL;
+    weft_buf *a = weft_buf_new_text("x", 1);
+    ck_assert_int_eq(weft_buf_set_meta(a, "file", "a.wav"), 0);
+    weft_buf_set_pts(a, 5);
+    weft_buf_set_segment(a, 3);
+    ck_assert_int_eq(weft_buf_keep_meta(&carrier, a), 0);
+    weft_buf_unref(a);
+    ck_assert_ptr_nonnull(carrier);
+    ck_assert_str_eq(weft_buf_get_meta(carrier, "file"), "a.wav");
+    ck_assert_int_eq(weft_buf_pts(carrier), 5);
+    ck_assert_uint_eq(weft_buf_segment(carrier), 3);
+
+    weft_buf *b = weft_buf_new_text("y", 1);
+    ck_assert_int_eq(weft_buf_set_meta(b, "file", "b.wav"), 0);
+    ck_assert_int_eq(weft_buf_keep_meta(&carrier, b), 0);
+    weft_buf_unref(b);
+    ck_assert_str_eq(weft_buf_get_meta(carrier, "file"), "b.wav");
+
+    weft_buf *out = weft_buf_new_text("z", 1);
+    ck_assert_int_eq(weft_buf_copy_meta(out, carrier), 0);
+    ck_assert_str_eq(weft_buf_get_meta(out, "file"), "b.wav");
+    weft_buf_unref(out);
+    ck_assert_int_eq(weft_buf_keep_meta(NULL, carrier), WEFT_EINVAL);
+    weft_buf_unref(carrier);
+}
+END_TEST
+
 START_TEST(text_and_tokens)
 {
     weft_buf *t = weft_buf_new_text("turn on the lights", SIZE_MAX);
@@ -246,6 +277,7 @@ int main(void)
     tcase_add_test(tc, tensor_invalid);
     tcase_add_test(tc, dtypes);
     tcase_add_test(tc, refcount_and_writable);
+    tcase_add_test(tc, keep_meta_carrier);
     tcase_add_test(tc, text_and_tokens);
     tcase_add_test(tc, messages);
     tcase_add_test(tc, steady_state_allocates_nothing);
