@@ -20,7 +20,6 @@ typedef struct capture {
     int64_t frame;     /* frames per buffer */
     int64_t timeout_ns;
     int64_t pos;       /* frames captured */
-    int64_t start_ns;  /* graph clock when the stream started */
     char label[256];
     atomic_bool stop;
 } capture;
@@ -124,7 +123,6 @@ static weft_flow capture_process(weft_node *node)
     if (!s->started) {
         if (pa_start(node, s->stream, &s->started, s->label, "capture") < 0)
             return WEFT_FLOW_ERROR;
-        s->start_ns = weft_node_clock_ns(node);
     }
     if ((ret = wait_frame(node, s)) <= 0)
         return ret < 0 ? WEFT_FLOW_ERROR : WEFT_FLOW_EOS;
@@ -143,8 +141,12 @@ static weft_flow capture_process(weft_node *node)
                         Pa_GetErrorText(e));
         return WEFT_FLOW_ERROR;
     }
-    /* Timestamps follow the device's sample clock from the start. */
-    t0 = s->start_ns + (s->pos / s->rate) * 1000000000 +
+    /* Timestamps count the device's samples from 0, the start of the
+     * stream, as file sources' do: word times and printed pts then read
+     * as seconds into the recording, and the scheduler's sink latency
+     * (clock - graph start - pts) comes out right rather than clamped
+     * to 0. */
+    t0 = (s->pos / s->rate) * 1000000000 +
          (s->pos % s->rate) * 1000000000 / s->rate;
     weft_buf_set_pts(b, t0);
     weft_buf_set_duration(b, s->frame * 1000000000 / s->rate);
@@ -181,8 +183,8 @@ static void capture_fini(weft_node *node)
 static const weft_port_desc outputs[] = {
     WEFT_PORT("out", "audio/pcm dtype=f32",
               "Captured audio: `audio/pcm rate=R channels=C dtype=f32`, f32 "
-              "tensors of shape [frames, C], `frame` seconds each; pts follow "
-              "the device's sample clock from the graph clock at start."),
+              "tensors of shape [frames, C], `frame` seconds each; pts count "
+              "the device's samples from 0 at the start of the stream."),
     WEFT_PORT_END
 };
 

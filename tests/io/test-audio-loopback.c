@@ -59,6 +59,8 @@ START_TEST(test_loopback_tone)
                       weft_harness_error(cap));
         while ((b = weft_harness_pull(cap, 0))) {
             long k = (long)weft_buf_dim(b, 0);
+            /* pts count the captured samples from 0. */
+            ck_assert_int_eq(weft_buf_pts(b), (int64_t)n * 62500);
             if (n + k <= max)
                 memcpy(y + n, weft_buf_cdata(b), sizeof *y * (size_t)k);
             n += k;
