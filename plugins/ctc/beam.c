@@ -125,7 +125,9 @@ static int beam_negotiate(weft_node *node, const weft_format *const *in,
     return ctc_io_negotiate(node, &s->io, in);
 }
 
-static weft_flow finish(weft_node *node, beam_node *s)
+/* End the utterance: its result on `out`; @ep says why when the segment
+ * goes on (an endpoint). */
+static weft_flow finish(weft_node *node, beam_node *s, ctc_ep ep)
 {
     ctc_result r;
     weft_flow f;
@@ -136,9 +138,87 @@ static weft_flow finish(weft_node *node, beam_node *s)
         return WEFT_FLOW_ERROR;
     }
     f = ctc_io_push(node, &s->io, 0, r.n ? &r.hyp[0] : NULL, &r, frames,
-                    true);
+                    true, ep);
     ctc_result_clear(&r);
     return f;
+}
+
+/* Whether the best hypothesis so far has a word (its partial one
+ * included); -1 when out of memory. */
+static int has_words(beam_node *s)
+{
+    ctc_result r;
+    int ret;
+
+    if (ctc_decoder_partial(s->dec, &r) < 0)
+        return -1;
+    ret = r.n && r.hyp[0].n_words > 0;
+    ctc_result_clear(&r);
+    return ret;
+}
+
+/* An endpoint rule fired (ctc_io_endpoint_scan). */
+static weft_flow endpoint(weft_node *node, beam_node *s, ctc_ep why)
+{
+    int w = has_words(s);
+
+    if (w < 0) {
+        weft_node_error(node, WEFT_ENOMEM, "out of memory");
+        return WEFT_FLOW_ERROR;
+    }
+    if (w)
+        return finish(node, s, why);
+    if (why == CTC_EP_LENGTH) {
+        /* Nothing said: start over without a result. */
+        ctc_decoder_reset(s->dec);
+        ctc_io_restart(&s->io);
+    }
+    return WEFT_FLOW_OK;
+}
+
+/* The segment (or stream) ended: its last utterance's result, but none
+ * for silence after an endpoint. */
+static weft_flow segment_end(weft_node *node, beam_node *s)
+{
+    if (s->io.ep_in_seg) {
+        int w = has_words(s);
+        if (w < 0) {
+            weft_node_error(node, WEFT_ENOMEM, "out of memory");
+            return WEFT_FLOW_ERROR;
+        }
+        if (!w) {
+            ctc_decoder_reset(s->dec);
+            ctc_io_reset(&s->io);
+            return WEFT_FLOW_OK;
+        }
+    }
+    return finish(node, s, CTC_EP_NONE);
+}
+
+/* Feed @t frames, ending utterances where the endpoint rules say. */
+static weft_flow feed(weft_node *node, beam_node *s, const float *x,
+                      int64_t t, int64_t stride)
+{
+    int64_t off = 0;
+
+    do {
+        ctc_ep why;
+        int64_t n = ctc_io_endpoint_scan(&s->io, x + off * stride, t - off,
+                                         stride, &why);
+        int ret = ctc_decoder_feed(s->dec, x + off * stride, n, stride,
+                                   s->io.err, sizeof s->io.err);
+        if (ret < 0) {
+            weft_node_error(node, ret, "%s", s->io.err);
+            return WEFT_FLOW_ERROR;
+        }
+        off += n;
+        if (why != CTC_EP_NONE) {
+            weft_flow f = endpoint(node, s, why);
+            if (f == WEFT_FLOW_ERROR || f == WEFT_FLOW_EOS)
+                return f;
+        }
+    } while (off < t);
+    return WEFT_FLOW_OK;
 }
 
 static weft_flow beam_process(weft_node *node)
@@ -150,7 +230,6 @@ static weft_flow beam_process(weft_node *node)
         weft_flow f = weft_node_pop(node, 0, &b);
         const float *x;
         int64_t t = 0, stride = 0;
-        int ret;
 
         if (f == WEFT_FLOW_AGAIN || f == WEFT_FLOW_FLUSHING)
             return WEFT_FLOW_OK;
@@ -158,7 +237,7 @@ static weft_flow beam_process(weft_node *node)
             /* End of stream ends the segment in progress; a stream that
              * sent nothing still gets its (empty) result. */
             if (s->io.in_segment || !s->io.emitted_any) {
-                f = finish(node, s);
+                f = segment_end(node, s);
                 if (f == WEFT_FLOW_ERROR)
                     return f;
             }
@@ -170,12 +249,9 @@ static weft_flow beam_process(weft_node *node)
             weft_buf_unref(b);
             return WEFT_FLOW_ERROR;
         }
-        ret = ctc_decoder_feed(s->dec, x, t, stride, s->io.err,
-                               sizeof s->io.err);
-        if (ret < 0) {
-            weft_node_error(node, ret, "%s", s->io.err);
+        if ((f = feed(node, s, x, t, stride)) != WEFT_FLOW_OK) {
             weft_buf_unref(b);
-            return WEFT_FLOW_ERROR;
+            return f;
         }
         if (ctc_io_partial_due(node, &s->io, ctc_decoder_frames(s->dec)) &&
             !(weft_buf_get_flags(b) & WEFT_BUF_SEGMENT_END)) {
@@ -186,7 +262,7 @@ static weft_flow beam_process(weft_node *node)
                 return WEFT_FLOW_ERROR;
             }
             f = ctc_io_push(node, &s->io, 1, r.n ? &r.hyp[0] : NULL, NULL,
-                            r.frames, false);
+                            r.frames, false, CTC_EP_NONE);
             ctc_result_clear(&r);
             if (f == WEFT_FLOW_ERROR) {
                 weft_buf_unref(b);
@@ -194,7 +270,7 @@ static weft_flow beam_process(weft_node *node)
             }
         }
         if (weft_buf_get_flags(b) & WEFT_BUF_SEGMENT_END) {
-            f = finish(node, s);
+            f = segment_end(node, s);
             if (f == WEFT_FLOW_ERROR || f == WEFT_FLOW_EOS) {
                 weft_buf_unref(b);
                 return f;
@@ -235,8 +311,9 @@ static const weft_port_desc inputs[] = {
 
 static const weft_port_desc outputs[] = {
     WEFT_PORT("out", "text",
-              "The best hypothesis of each segment, with per-word times and "
-              "confidences and the n-best in metadata."),
+              "The best hypothesis of each segment (each utterance, with "
+              "`endpoint`), with per-word times and confidences and the "
+              "n-best in metadata."),
     WEFT_PORT_F("partial", "text", WEFT_PORT_OPTIONAL,
                 "The current best hypothesis while a segment is in "
                 "progress."),
@@ -320,7 +397,7 @@ const weft_node_class ctc_beam_class = {
         "out-of-grammar hypothesis is rejected with a score rather than "
         "forced into the nearest command (metadata `grammar` = "
         "accept/reject, `intent`). `hotwords` get a bonus while being "
-        "spelled.\n\n" CTC_DOC_INPUT CTC_DOC_OUTPUT
+        "spelled.\n\n" CTC_DOC_INPUT CTC_DOC_OUTPUT CTC_DOC_ENDPOINT
         "The search is exactly tests/golden/ctc_reference.py's (n-best and "
         "scores agree within 1e-4), and feeding a segment in chunks of any "
         "size gives the same result as one buffer. Tokens, lexicon, LM and "
@@ -332,7 +409,10 @@ const weft_node_class ctc_beam_class = {
         "Example:\n"
         "    node dec = ctc.beam { tokens = \"tokens.txt\", beam = 16, "
         "lexicon = \"words.txt\", lm = \"lm.arpa\", alpha = 0.5, "
-        "beta = 1.0 }",
+        "beta = 1.0 }\n"
+        "    # live: a result per utterance after 0.8 s of silence\n"
+        "    node dec = ctc.beam { tokens = \"tokens.txt\", "
+        "endpoint = 0.8s, max_utterance = 20s }",
     .flags = WEFT_NODE_STATEFUL,
     .inputs = inputs,
     .outputs = outputs,

@@ -40,7 +40,9 @@ static int greedy_negotiate(weft_node *node, const weft_format *const *in,
     return ctc_io_negotiate(node, &s->io, in);
 }
 
-static weft_flow emit(weft_node *node, greedy_node *s, bool final)
+/* Push the segment's text: a partial, or with @final its result (@ep:
+ * an endpoint ended the utterance, not the segment). */
+static weft_flow emit(weft_node *node, greedy_node *s, bool final, ctc_ep ep)
 {
     ctc_hyp h;
     weft_flow f;
@@ -53,12 +55,73 @@ static weft_flow emit(weft_node *node, greedy_node *s, bool final)
     h.score = 0;
     for (int64_t i = 0; i < s->n; i++)
         h.score += s->logp[i];
-    f = ctc_io_push(node, &s->io, final ? 0 : 1, &h, NULL, s->frames, final);
+    f = ctc_io_push(node, &s->io, final ? 0 : 1, &h, NULL, s->frames, final,
+                    ep);
     free(h.text);
     free(h.words);
     if (final)
         seg_reset(s);
     return f;
+}
+
+/* Whether the text so far has a word: a token other than the delimiter
+ * (blanks are never kept). */
+static bool has_words(const greedy_node *s)
+{
+    for (int64_t i = 0; i < s->n; i++)
+        if (s->tok[i] != s->io.sh->vocab->delim)
+            return true;
+    return false;
+}
+
+/* The segment (or stream) ended: its last utterance's result, but none
+ * for silence after an endpoint. */
+static weft_flow segment_end(weft_node *node, greedy_node *s)
+{
+    if (s->io.ep_in_seg && !has_words(s)) {
+        seg_reset(s);
+        ctc_io_reset(&s->io);
+        return WEFT_FLOW_OK;
+    }
+    return emit(node, s, true, CTC_EP_NONE);
+}
+
+/* Best path over @t frames (capacity for them reserved), ending
+ * utterances where the endpoint rules say. */
+static weft_flow feed(weft_node *node, greedy_node *s, const float *x,
+                      int64_t t, int64_t stride)
+{
+    const int32_t blank = s->io.sh->vocab->blank;
+    int64_t off = 0;
+
+    do {
+        ctc_ep why;
+        int64_t n = ctc_io_endpoint_scan(&s->io, x + off * stride, t - off,
+                                         stride, &why);
+        const float *y = x + off * stride;
+        int64_t k = ctc_greedy(y, n, stride, stride, blank, &s->prev,
+                               s->tok + s->n, s->frame + s->n);
+        for (int64_t i = s->n; i < s->n + k; i++) {
+            s->logp[i] = y[s->frame[i] * stride + s->tok[i]];
+            s->frame[i] += s->frames;
+        }
+        s->n += k;
+        s->frames += n;
+        off += n;
+        if (why != CTC_EP_NONE) {
+            weft_flow f = WEFT_FLOW_OK;
+            if (has_words(s)) {
+                f = emit(node, s, true, why);
+            } else if (why == CTC_EP_LENGTH) {
+                /* Nothing said: start over without a result. */
+                seg_reset(s);
+                ctc_io_restart(&s->io);
+            }
+            if (f == WEFT_FLOW_ERROR || f == WEFT_FLOW_EOS)
+                return f;
+        }
+    } while (off < t);
+    return WEFT_FLOW_OK;
 }
 
 static weft_flow greedy_process(weft_node *node)
@@ -69,14 +132,13 @@ static weft_flow greedy_process(weft_node *node)
         weft_buf *b = NULL;
         weft_flow f = weft_node_pop(node, 0, &b);
         const float *x;
-        int64_t t = 0, stride = 0, k;
-        int32_t blank = s->io.sh->vocab->blank;
+        int64_t t = 0, stride = 0;
 
         if (f == WEFT_FLOW_AGAIN || f == WEFT_FLOW_FLUSHING)
             return WEFT_FLOW_OK;
         if (f == WEFT_FLOW_EOS) {
             if (s->io.in_segment || !s->io.emitted_any) {
-                if (emit(node, s, true) == WEFT_FLOW_ERROR)
+                if (segment_end(node, s) == WEFT_FLOW_ERROR)
                     return WEFT_FLOW_ERROR;
             }
             return WEFT_FLOW_EOS;
@@ -110,20 +172,16 @@ static weft_flow greedy_process(weft_node *node)
             s->logp = lp;
             s->cap = nc;
         }
-        k = ctc_greedy(x, t, stride, stride, blank, &s->prev, s->tok + s->n,
-                       s->frame + s->n);
-        for (int64_t i = s->n; i < s->n + k; i++) {
-            s->logp[i] = x[(s->frame[i]) * stride + s->tok[i]];
-            s->frame[i] += s->frames;
+        if ((f = feed(node, s, x, t, stride)) != WEFT_FLOW_OK) {
+            weft_buf_unref(b);
+            return f;
         }
-        s->n += k;
-        s->frames += t;
         if (ctc_io_partial_due(node, &s->io, s->frames) &&
             !(weft_buf_get_flags(b) & WEFT_BUF_SEGMENT_END) &&
-            emit(node, s, false) == WEFT_FLOW_ERROR)
+            emit(node, s, false, CTC_EP_NONE) == WEFT_FLOW_ERROR)
             goto fail;
         if (weft_buf_get_flags(b) & WEFT_BUF_SEGMENT_END) {
-            f = emit(node, s, true);
+            f = segment_end(node, s);
             if (f == WEFT_FLOW_ERROR || f == WEFT_FLOW_EOS) {
                 weft_buf_unref(b);
                 return f;
@@ -170,8 +228,8 @@ static const weft_port_desc inputs[] = {
 
 static const weft_port_desc outputs[] = {
     WEFT_PORT("out", "text",
-              "The best path's text per segment, with per-word times and "
-              "confidences."),
+              "The best path's text per segment (per utterance, with "
+              "`endpoint`), with per-word times and confidences."),
     WEFT_PORT_F("partial", "text", WEFT_PORT_OPTIONAL,
                 "The text so far while a segment is in progress."),
     WEFT_PORT_END
@@ -196,6 +254,7 @@ const weft_node_class ctc_greedy_class = {
         "across buffers, so chunking does not change the result. "
         "The `score` metadata is the sum of the emitted tokens' "
         "log-probabilities.\n\n" CTC_DOC_INPUT CTC_DOC_OUTPUT
+        CTC_DOC_ENDPOINT
         "Example:\n"
         "    node dec = ctc.greedy { tokens = \"models/en/tokens.txt\" }",
     .flags = WEFT_NODE_STATEFUL,

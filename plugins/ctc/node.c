@@ -116,6 +116,8 @@ int ctc_io_init(weft_node *node, ctc_io *io, bool full)
     io->logits = weft_node_prop_enum(node, "input") == 1;
     io->frame_rate = weft_node_prop_float(node, "frame_rate");
     io->partial_s = weft_node_prop_float(node, "partial_interval");
+    io->endpoint_s = weft_node_prop_float(node, "endpoint");
+    io->max_utt_s = weft_node_prop_float(node, "max_utterance");
     io->seg_pts = WEFT_TIME_NONE;
     tokens = prop_path(node, "tokens", &bad);
     if (full) {
@@ -180,13 +182,30 @@ void ctc_io_fini(ctc_io *io)
     io->meta = NULL;
 }
 
+/* A new utterance: the endpoint rules start counting again. */
+static void utt_begin(ctc_io *io)
+{
+    io->utt_frames = 0;
+    io->silence = 0;
+    io->spoke = false;
+    io->last_partial = 0;
+}
+
 void ctc_io_reset(ctc_io *io)
 {
     io->in_segment = false;
     io->seg_pts = WEFT_TIME_NONE;
-    io->last_partial = 0;
+    io->utt_start = 0;
+    io->ep_in_seg = false;
+    utt_begin(io);
     weft_buf_unref(io->meta);
     io->meta = NULL;
+}
+
+void ctc_io_restart(ctc_io *io)
+{
+    io->utt_start += io->utt_frames;
+    utt_begin(io);
 }
 
 /* The result of a segment comes out after its last input is gone, so
@@ -194,15 +213,7 @@ void ctc_io_reset(ctc_io *io)
  * carrier buffer; the newest input wins. */
 static int keep_meta(ctc_io *io, const weft_buf *in)
 {
-    weft_buf *m = weft_buf_new_empty();
-
-    if (!m || weft_buf_copy_meta(m, in) < 0) {
-        weft_buf_unref(m);
-        return WEFT_ENOMEM;
-    }
-    weft_buf_unref(io->meta);
-    io->meta = m;
-    return 0;
+    return weft_buf_keep_meta(&io->meta, in);
 }
 
 /* ------------------------------------------------------------- input */
@@ -273,7 +284,9 @@ const float *ctc_io_frames(weft_node *node, ctc_io *io, const weft_buf *b,
         io->in_segment = true;
         io->segment = weft_buf_segment(b);
         io->seg_pts = weft_buf_pts(b);
-        io->last_partial = 0;
+        io->utt_start = 0;
+        io->ep_in_seg = false;
+        utt_begin(io);
     }
     if (keep_meta(io, b) < 0) {
         weft_node_error(node, WEFT_ENOMEM, "out of memory");
@@ -285,6 +298,21 @@ const float *ctc_io_frames(weft_node *node, ctc_io *io, const weft_buf *b,
         else if (T > 0 && weft_buf_duration(b) != WEFT_TIME_NONE &&
                  weft_buf_duration(b) > 0)
             io->frame_ns = weft_buf_duration(b) / T;
+        if (io->frame_ns > 0) {
+            /* Rounded to whole frames; a positive time is at least one,
+             * so that a tiny value is not taken for "off". */
+            double f = 1e9 / (double)io->frame_ns;
+            if (io->endpoint_s > 0)
+                io->ep_frames = llround(fmax(1, io->endpoint_s * f));
+            if (io->max_utt_s > 0)
+                io->max_frames = llround(fmax(1, io->max_utt_s * f));
+        } else if (T > 0 && (io->endpoint_s > 0 || io->max_utt_s > 0) &&
+                   !io->ep_warned) {
+            io->ep_warned = true;
+            weft_node_log(node, WEFT_LOG_WARNING, "endpoint/max_utterance "
+                          "need frame timing (frame_rate, or input buffers "
+                          "with a duration): endpointing is off");
+        }
     }
     *t = T;
     *stride = V;
@@ -305,6 +333,46 @@ const float *ctc_io_frames(weft_node *node, ctc_io *io, const weft_buf *b,
         return NULL;
     }
     return io->scratch;
+}
+
+int64_t ctc_io_endpoint_scan(ctc_io *io, const float *x, int64_t t,
+                             int64_t stride, ctc_ep *why)
+{
+    const int32_t V = io->sh->vocab->n, blank = io->sh->vocab->blank,
+                  delim = io->sh->vocab->delim;
+
+    *why = CTC_EP_NONE;
+    if (io->ep_frames <= 0 && io->max_frames <= 0) {
+        io->utt_frames += t;
+        return t;
+    }
+    for (int64_t f = 0; f < t; f++) {
+        const float *lp = x + f * stride;
+        int32_t best = 0;
+        for (int32_t c = 1; c < V; c++)
+            if (lp[c] > lp[best])
+                best = c;
+        io->utt_frames++;
+        /* The delimiter counts as silence too: it adds no letter, and a
+         * model may well fill a pause with it rather than with blanks. */
+        if (best == blank || best == delim) {
+            io->silence++;
+        } else {
+            io->silence = 0;
+            io->spoke = true;
+        }
+        /* The silence rule fires once per pause, when it reaches the
+         * limit; a pause the search has no word for yet is let run. */
+        if (io->ep_frames > 0 && io->spoke && io->silence == io->ep_frames) {
+            *why = CTC_EP_SILENCE;
+            return f + 1;
+        }
+        if (io->max_frames > 0 && io->utt_frames >= io->max_frames) {
+            *why = CTC_EP_LENGTH;
+            return f + 1;
+        }
+    }
+    return t;
 }
 
 bool ctc_io_partial_due(weft_node *node, ctc_io *io, int64_t frames)
@@ -333,12 +401,12 @@ static int64_t frame_time(const ctc_io *io, int64_t f)
     if (io->frame_ns <= 0)
         return WEFT_TIME_NONE;
     return (io->seg_pts == WEFT_TIME_NONE ? 0 : io->seg_pts) +
-           f * io->frame_ns;
+           (io->utt_start + f) * io->frame_ns;
 }
 
 weft_flow ctc_io_push(weft_node *node, ctc_io *io, uint32_t port,
                       const ctc_hyp *h, const ctc_result *r, int64_t frames,
-                      bool final)
+                      bool final, ctc_ep ep)
 {
     const char *text = h ? h->text : "";
     weft_buf *b = weft_buf_new_text(text, SIZE_MAX);
@@ -371,8 +439,9 @@ weft_flow ctc_io_push(weft_node *node, ctc_io *io, uint32_t port,
         bad |= weft_buf_set_tokens(b, tok, h->n_words);
         free(tok);
     }
-    weft_buf_set_pts(b, io->seg_pts != WEFT_TIME_NONE ? io->seg_pts
-                                                      : frame_time(io, 0));
+    /* The utterance's first frame: the segment's, but for utterances
+     * after an endpoint. */
+    weft_buf_set_pts(b, io->frame_ns > 0 ? frame_time(io, 0) : io->seg_pts);
     weft_buf_set_duration(b, io->frame_ns > 0 ? frames * io->frame_ns
                                               : WEFT_TIME_NONE);
     weft_buf_set_segment(b, io->segment);
@@ -406,14 +475,20 @@ weft_flow ctc_io_push(weft_node *node, ctc_io *io, uint32_t port,
             bad = 1;
         }
     }
+    if (final && ep != CTC_EP_NONE)
+        bad |= weft_buf_set_meta(b, "endpoint", ep == CTC_EP_SILENCE
+                                                    ? "silence"
+                                                    : "length");
     if (final) {
         weft_buf_set_flags(b, WEFT_BUF_SEGMENT_END);
-        io->in_segment = false;
         io->emitted_any = true;
-        io->seg_pts = WEFT_TIME_NONE;
-        io->last_partial = 0;
-        weft_buf_unref(io->meta);
-        io->meta = NULL;
+        if (ep != CTC_EP_NONE) {
+            /* The segment goes on, its metadata and timing too. */
+            io->ep_in_seg = true;
+            ctc_io_restart(io);
+        } else {
+            ctc_io_reset(io);
+        }
     }
     if (bad) {
         weft_buf_unref(b);

@@ -36,6 +36,20 @@ typedef struct ctc_io {
     bool in_segment;       /* a buffer of the current segment was seen */
     bool emitted_any;      /* a final result went out */
     int64_t last_partial;  /* frame count at the last partial */
+    /* Endpointing (ctc_io_endpoint_scan). A segment is cut into
+     * utterances; the search restarts for each, and utt_start keeps word
+     * times on the segment's timeline across the restarts. */
+    double endpoint_s;     /* trailing silence ending an utterance; 0: off */
+    double max_utt_s;      /* longest utterance; 0: no limit */
+    int64_t ep_frames;     /* endpoint_s in frames, 0 while off or unknown */
+    int64_t max_frames;    /* max_utt_s in frames, likewise */
+    int64_t utt_start;     /* segment frames before the current utterance */
+    int64_t utt_frames;    /* frames of the current utterance */
+    int64_t silence;       /* trailing frames whose best token is silence */
+    bool spoke;            /* the best path left silence this utterance */
+    bool ep_in_seg;        /* an endpoint ended an utterance of this
+                            * segment */
+    bool ep_warned;        /* no frame timing: said endpointing is off */
     weft_buf *meta;        /* empty buffer with the metadata of the
                             * segment's newest input, or NULL */
     float *scratch;        /* log-softmax copy */
@@ -43,10 +57,18 @@ typedef struct ctc_io {
     char err[CTC_ERRLEN];
 } ctc_io;
 
+/** Why an utterance ended before its segment did. */
+typedef enum ctc_ep {
+    CTC_EP_NONE = 0,
+    CTC_EP_SILENCE, /* `endpoint`: trailing silence after speech */
+    CTC_EP_LENGTH   /* `max_utterance` reached */
+} ctc_ep;
+
 /**
  * ctc_io_init [control]: read the common properties (tokens, blank,
- * delimiter, input, frame_rate, partial_interval and, when @full, lexicon,
- * lm, lm_cache, grammar) and acquire the shared model.
+ * delimiter, input, frame_rate, partial_interval, endpoint, max_utterance
+ * and, when @full, lexicon, lm, lm_cache, grammar) and acquire the shared
+ * model.
  */
 int ctc_io_init(weft_node *node, ctc_io *io, bool full);
 void ctc_io_fini(ctc_io *io);
@@ -70,6 +92,27 @@ const float *ctc_io_frames(weft_node *node, ctc_io *io, const weft_buf *b,
  */
 void ctc_io_reset(ctc_io *io);
 
+/**
+ * ctc_io_endpoint_scan [worker]: walk the best path (each frame's most
+ * likely token, the lowest index on ties) of the @t frames at @x (row
+ * stride @stride) and return how many of them the search should take
+ * before an endpoint rule fires: all @t with *why = CTC_EP_NONE when none
+ * does, else up to and including the frame that fires it, *why naming the
+ * rule. The caller feeds those frames, then ends the utterance
+ * (ctc_io_push with that reason, or ctc_io_restart) or, when the search
+ * has no word yet, carries on (silence rule only). Counts every frame,
+ * also with endpointing off.
+ */
+int64_t ctc_io_endpoint_scan(ctc_io *io, const float *x, int64_t t,
+                             int64_t stride, ctc_ep *why);
+
+/**
+ * ctc_io_restart [worker]: the search was reset without a result (an
+ * utterance of silence or unrecognised noise reached max_utterance): the
+ * next utterance starts after the current one's frames.
+ */
+void ctc_io_restart(ctc_io *io);
+
 /** Whether a partial is due after @frames frames of the segment. */
 bool ctc_io_partial_due(weft_node *node, ctc_io *io, int64_t frames);
 
@@ -77,11 +120,13 @@ bool ctc_io_partial_due(weft_node *node, ctc_io *io, int64_t frames);
  * ctc_io_push [worker]: push @h (may be NULL: an empty text) on output
  * @port ("out" 0, "partial" 1) as a text buffer with per-word token scores
  * (confidence, start/end times); @final sets segment-end and ends the
- * segment's timing. @r (may be NULL) gives the n-best for metadata.
+ * segment's timing, or with @ep (not CTC_EP_NONE) only the utterance's:
+ * the result gets `endpoint` metadata and the segment goes on. @r (may be
+ * NULL) gives the n-best for metadata.
  */
 weft_flow ctc_io_push(weft_node *node, ctc_io *io, uint32_t port,
                       const ctc_hyp *h, const ctc_result *r, int64_t frames,
-                      bool final);
+                      bool final, ctc_ep ep);
 
 /** Common documentation fragments. */
 #define CTC_DOC_INPUT                                                        \
@@ -110,6 +155,27 @@ weft_flow ctc_io_push(weft_node *node, ctc_io *io, uint32_t port,
     "buffer (audio.dir's `file`, say) besides their own keys, which win "  \
     "over an input key of the same name.\n\n"
 
+#define CTC_DOC_ENDPOINT                                                     \
+    "Endpointing, for live input (Kaldi's rule-based endpointing): with "    \
+    "`endpoint` set, an utterance ends once its best hypothesis has a "      \
+    "word, the best path (each frame's most likely token) has left "        \
+    "silence (the blank or the word delimiter) since the utterance began, " \
+    "and its last `endpoint` seconds were silence; with `max_utterance`, "  \
+    "also once it is that long, even mid-word. The result goes out on "     \
+    "`out` as at a segment end (segment-end flag, the same metadata) plus " \
+    "`endpoint` = `silence` or `length`, and the search starts afresh "     \
+    "with the next frame. The segment id stays the input's; the result's "  \
+    "pts is the utterance's first frame, and pts and word times stay on "   \
+    "the segment's timeline, so a later utterance's words do not restart "  \
+    "at 0. An utterance that reaches `max_utterance` "                      \
+    "without a word is dropped without a result. At a segment end or end "  \
+    "of stream the utterance in progress is sent as before, unless an "     \
+    "endpoint came earlier in the segment and it has no word (a stream "    \
+    "ending in silence adds no empty result). Endpoints are found frame "   \
+    "by frame, so chunking still does not change the results. Both need "   \
+    "frame timing (`frame_rate`, or the input buffers' durations); "        \
+    "without it they are off, with a warning.\n\n"
+
 #define CTC_PROPS_COMMON                                                     \
     WEFT_PROP_PATH("tokens", NULL,                                           \
                    "The acoustic model's tokens, one a line, in output "     \
@@ -126,7 +192,18 @@ weft_flow ctc_io_push(weft_node *node, ctc_io *io, uint32_t port,
                     "the input buffers' pts and duration."),                \
     WEFT_PROP_FLOAT("partial_interval", "0.5", 0, 3600, "s",                 \
                     "Seconds of input between partial results; 0 turns "    \
-                    "them off. Without frame timing, one per input buffer.")
+                    "them off. Without frame timing, one per input buffer."), \
+    WEFT_PROP_FLOAT("endpoint", "0", 0, 3600, "s",                           \
+                    "Trailing silence that ends an utterance once it has a " \
+                    "word: its result is sent as at a segment end, with "   \
+                    "`endpoint` metadata, and the search restarts (see "    \
+                    "Endpointing). Rounded to whole frames, at least one; " \
+                    "0, the default, turns endpointing off. Live graphs "   \
+                    "want 0.5 to 1 s."),                                    \
+    WEFT_PROP_FLOAT("max_utterance", "0", 0, 86400, "s",                     \
+                    "Longest utterance: one this long ends there, even "     \
+                    "mid-word (metadata `endpoint` = length); 0, the "      \
+                    "default, for no limit. Kaldi uses 20 s.")
 
 extern const char *const ctc_input_choices[];
 

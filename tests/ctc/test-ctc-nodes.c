@@ -3,7 +3,7 @@
  * ctc.greedy and ctc.beam through the node harness, the plugin loaded from
  * the build tree: docs, negotiation against the vocabulary, streaming in
  * random chunks, partial results, word times and confidences, segments,
- * logits input, bad input and empty input.
+ * logits input, bad input and empty input, endpointing.
  */
 #include <check.h>
 #include <math.h>
@@ -423,6 +423,228 @@ START_TEST(test_grammar_node)
 }
 END_TEST
 
+/* ------------------------------------------------------- endpointing */
+
+#define EP_FRAME_NS 20000000 /* 50 frames/s */
+
+/* Synthetic log-probabilities, one frame per character of @script: '_'
+ * the blank, '|' the delimiter, a letter itself, nearly certain: the other
+ * 28 tokens share 1e-6, below token_min_logp, so that the beam search
+ * only follows the best path and word times are exact for both
+ * decoders. */
+static float *synth(const char *script, int64_t *t)
+{
+    const int64_t v = 29;
+    float *x;
+
+    *t = (int64_t)strlen(script);
+    x = malloc((size_t)(*t * v + 1) * sizeof *x);
+    ck_assert_ptr_nonnull(x);
+    for (int64_t f = 0; f < *t; f++) {
+        char c = script[f];
+        int64_t k = c == '_' ? 0 : c == '|' ? 1 : 3 + (c - 'a');
+        ck_assert(k >= 0 && k < v);
+        for (int64_t j = 0; j < v; j++)
+            x[f * v + j] = j == k ? logf(1 - 1e-6f) : logf(1e-6f / 28);
+    }
+    return x;
+}
+
+/* @a, @n blanks, @b into @buf: a script with a pause. */
+static const char *pause_script(char *buf, size_t cap, const char *a, int n,
+                                const char *b)
+{
+    size_t at = strlen(a);
+
+    ck_assert_uint_lt(at + (size_t)n + strlen(b), cap);
+    memcpy(buf, a, at);
+    memset(buf + at, '_', (size_t)n);
+    strcpy(buf + at + n, b);
+    return buf;
+}
+
+/* Decode @script with @cls and the endpoint properties, in chunks from
+ * @seed (0: one buffer), the last flagged segment-end when @seg_end, then
+ * end of stream; the results into @out (at most 8), partials dropped. */
+static size_t ep_run(const char *cls, const char *endpoint, const char *max,
+                     const char *script, unsigned seed, bool seg_end,
+                     weft_buf **out)
+{
+    int64_t t, f = 0;
+    float *x = synth(script, &t);
+    weft_harness *h = hnew(cls, "tokens", GOLDEN "tokens.txt", "endpoint",
+                           endpoint, "max_utterance", max, NULL);
+    weft_buf *b;
+    size_t n = 0;
+
+    hstart(h, FMT);
+    do {
+        int64_t k = seed ? 1 + (int64_t)(rand_r(&seed) % 9) : t;
+        if (k > t - f)
+            k = t - f;
+        ck_assert_msg(weft_harness_push(h, 0, rows(x, f, k, 29,
+                                                   seg_end && f + k == t,
+                                                   EP_FRAME_NS)) !=
+                          WEFT_FLOW_ERROR,
+                      "%s", weft_harness_error(h));
+        f += k;
+    } while (f < t);
+    weft_harness_push_eos(h, 0);
+    ck_assert(weft_harness_finished(h));
+    while ((b = weft_harness_pull(h, 0))) {
+        ck_assert_uint_lt(n, 8);
+        ck_assert(weft_buf_get_flags(b) & WEFT_BUF_SEGMENT_END);
+        ck_assert_int_eq(weft_buf_segment(b), 7);
+        out[n++] = b;
+    }
+    while ((b = weft_harness_pull(h, 1)))
+        weft_buf_unref(b);
+    weft_harness_free(h);
+    free(x);
+    return n;
+}
+
+static void ep_free(weft_buf **out, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        weft_buf_unref(out[i]);
+}
+
+/* Word @i of @b: its text, start and end in frames. */
+static void ep_word(const weft_buf *b, size_t i, const char *text,
+                    int64_t start, int64_t end)
+{
+    size_t n;
+    const weft_token_score *ts = weft_buf_tokens(b, &n);
+    const char *s = weft_buf_text(b, NULL);
+
+    ck_assert_uint_lt(i, n);
+    ck_assert_uint_eq(ts[i].length, strlen(text));
+    ck_assert(strncmp(s + ts[i].offset, text, ts[i].length) == 0);
+    ck_assert_int_eq(ts[i].start_ns, start * EP_FRAME_NS);
+    ck_assert_int_eq(ts[i].end_ns, end * EP_FRAME_NS);
+}
+
+/* Speech, a pause longer than `endpoint`, speech: two results, the first
+ * marked as an endpoint, the second's pts and word times on the stream's
+ * timeline; the same for any chunking and both decoders. Without
+ * endpoint, or with a shorter pause, one result as before. */
+START_TEST(test_endpoint)
+{
+    const char *cls = _i ? "ctc.beam" : "ctc.greedy";
+    /* "go|" ends at frame 5; 0.5 s is 25 frames of silence, counted from
+     * the delimiter: the endpoint is frame 29, the first utterance
+     * frames 0-29, the second from 30, its "on" at frames 46-49. */
+    char buf[256], buf2[256];
+    const char *two = pause_script(buf, sizeof buf, "gg_oo|", 40,
+                                   "oo_nn|_____");
+    weft_buf *r[8];
+    size_t n;
+
+    for (unsigned seed = 0; seed < 6; seed++) {
+        n = ep_run(cls, "0.5s", "0", two, seed, true, r);
+        ck_assert_uint_eq(n, 2);
+        ck_assert_str_eq(weft_buf_text(r[0], NULL), "go");
+        ck_assert_str_eq(weft_buf_get_meta(r[0], "endpoint"), "silence");
+        ck_assert_str_eq(weft_buf_get_meta(r[0], "frames"), "30");
+        ck_assert_int_eq(weft_buf_pts(r[0]), 0);
+        ck_assert_int_eq(weft_buf_duration(r[0]), 30 * EP_FRAME_NS);
+        ep_word(r[0], 0, "go", 0, 4);
+        ck_assert_str_eq(weft_buf_text(r[1], NULL), "on");
+        ck_assert_ptr_null(weft_buf_get_meta(r[1], "endpoint"));
+        ck_assert_str_eq(weft_buf_get_meta(r[1], "frames"), "27");
+        ck_assert_int_eq(weft_buf_pts(r[1]), 30 * EP_FRAME_NS);
+        ck_assert_int_eq(weft_buf_duration(r[1]), 27 * EP_FRAME_NS);
+        ep_word(r[1], 0, "on", 46, 50);
+        ep_free(r, n);
+    }
+
+    /* Off (the default): one result over the whole segment. */
+    n = ep_run(cls, "0", "0", two, 3, true, r);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_str_eq(weft_buf_text(r[0], NULL), "go on");
+    ck_assert_ptr_null(weft_buf_get_meta(r[0], "endpoint"));
+    ep_word(r[0], 1, "on", 46, 50);
+    ep_free(r, n);
+
+    /* Pauses shorter than the endpoint (21 silent frames of 25). */
+    n = ep_run(cls, "0.5s", "0",
+               pause_script(buf, sizeof buf, "gg_oo|", 20,
+                            pause_script(buf2, sizeof buf2, "oo_nn|", 20,
+                                         "")),
+               2, true, r);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_str_eq(weft_buf_text(r[0], NULL), "go on");
+    ep_free(r, n);
+
+    /* A stream that ends in silence after an endpoint gets no empty
+     * result, at a segment end or at end of stream; leading silence
+     * alone does not end an utterance. */
+    for (int seg_end = 0; seg_end < 2; seg_end++) {
+        n = ep_run(cls, "0.5s", "0",
+                   pause_script(buf, sizeof buf, "", 60,
+                                pause_script(buf2, sizeof buf2, "gg_oo|", 80,
+                                             "")),
+                   4, seg_end, r);
+        ck_assert_uint_eq(n, 1);
+        ck_assert_str_eq(weft_buf_text(r[0], NULL), "go");
+        ck_assert_str_eq(weft_buf_get_meta(r[0], "endpoint"), "silence");
+        ep_word(r[0], 0, "go", 60, 64);
+        ep_free(r, n);
+    }
+
+    /* max_utterance: cut at 20 frames with the word; the silent ones
+     * after it are dropped without results. */
+    n = ep_run(cls, "0", "0.4s",
+               pause_script(buf, sizeof buf, "gg_oo|", 100, ""), 1, true, r);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_str_eq(weft_buf_text(r[0], NULL), "go");
+    ck_assert_str_eq(weft_buf_get_meta(r[0], "endpoint"), "length");
+    ck_assert_str_eq(weft_buf_get_meta(r[0], "frames"), "20");
+    ep_free(r, n);
+    /* ... and the next utterance keeps the stream's times. */
+    n = ep_run(cls, "0", "0.2s", "gg_oo|____nn_oo|", 0, true, r);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_str_eq(weft_buf_text(r[0], NULL), "go");
+    ck_assert_str_eq(weft_buf_text(r[1], NULL), "no");
+    ck_assert_ptr_null(weft_buf_get_meta(r[1], "endpoint"));
+    ck_assert_int_eq(weft_buf_pts(r[1]), 10 * EP_FRAME_NS);
+    ep_word(r[1], 0, "no", 10, 14);
+    ep_free(r, n);
+
+    /* The smallest positive endpoint is one frame: every blank after a
+     * letter ends an utterance. */
+    n = ep_run(cls, "1e-9", "0", "gg_oo|__oo_nn|", 0, true, r);
+    ck_assert_uint_eq(n, 4);
+    ck_assert_str_eq(weft_buf_text(r[0], NULL), "g");
+    ck_assert_str_eq(weft_buf_text(r[3], NULL), "n");
+    ep_free(r, n);
+}
+END_TEST
+
+/* Out-of-range endpoint values fail with one line naming the property. */
+START_TEST(test_endpoint_bad)
+{
+    static const char *const bad[][3] = {
+        { "endpoint", "-1", "below the minimum 0" },
+        { "endpoint", "1e9", "above the maximum 3600" },
+        { "max_utterance", "1e300", "above the maximum 86400" },
+        { "endpoint", "nan", "endpoint" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        weft_harness *h;
+        ck_assert_int_eq(weft_harness_new(reg, "ctc.beam", &h), 0);
+        ck_assert_int_lt(weft_harness_set_prop(h, bad[i][0], bad[i][1]), 0);
+        ck_assert_msg(strstr(weft_harness_error(h), bad[i][0]) &&
+                          strstr(weft_harness_error(h), bad[i][2]) &&
+                          !strchr(weft_harness_error(h), '\n'),
+                      "%s = %s: %s", bad[i][0], bad[i][1],
+                      weft_harness_error(h));
+        weft_harness_free(h);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("ctc-nodes");
@@ -448,6 +670,8 @@ int main(void)
     tcase_add_test(tc, test_bad_and_empty);
     tcase_add_loop_test(tc, test_metadata, 0, 2);
     tcase_add_test(tc, test_grammar_node);
+    tcase_add_loop_test(tc, test_endpoint, 0, 2);
+    tcase_add_test(tc, test_endpoint_bad);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
