@@ -467,10 +467,17 @@ def write_report(a, model, sets, results, elapsed):
     L.append("")
     cmd = [x for x in results if x[0] == "commands"]
     gpath = os.path.join(model, "commands.grammar")
+    inside = None
     if cmd and os.path.exists(gpath):
         ing = grammar_matcher(gpath)
         rows = cmd[0][2]
         inside = [i for i, r in enumerate(rows) if ing(r["text"])]
+        if len(inside) == len(rows):
+            L.append("The command grammar (`commands.grammar`) covers all "
+                     "%d test command phrases." % len(rows))
+            L.append("")
+            inside = None
+    if inside is not None:
         L.append("The command grammar (`commands.grammar`) covers %d of the "
                  "%d test command phrases (%.0f%%); the others come from "
                  "templates it lacks, so strict grammar decoding cannot get "

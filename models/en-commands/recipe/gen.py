@@ -3,6 +3,7 @@
 """Stage `data`: synthesise and augment the recipe's utterances.
 
     /usr/bin/python3 gen.py --config full --work ../work [--jobs 2]
+    /usr/bin/python3 gen.py --config full --work ../work --phase 2
 
 Writes 16 kHz mono 16-bit WAVs under WORK/wav/<split>/<shard>/ and the
 manifests WORK/<split>.tsv (train, dev) and WORK/test/{commands,general}.tsv
@@ -15,6 +16,13 @@ augmentation (speed, reverberation, noise, gain); test utterances use only
 the held-out voices (HELD_OUT_*), without augmentation. Deterministic:
 every utterance's voice, speed and augmentation come from its own seed, and
 a WAV already present is kept, so a rerun only makes what is missing.
+
+--phase 2 makes configs.py's "phase2" utterances instead: training texts
+again, spoken mostly by flite and festival voices (festival's ked, kal and
+HTS slt: Debian's festival, festvox-kdlpc16k, festvox-kallpc16k,
+festvox-us-slt-hts) at varied pitch, augmented like phase 1's, into
+WORK/wav/train2/ and WORK/train2.tsv. The voice column then names the
+pitch, e.g. "awb@120Hz".
 """
 import argparse
 import io
@@ -47,6 +55,17 @@ ESPEAK_VARIANTS = ["", "m1", "m2", "m3", "m4", "m6", "m7", "m8", "f1", "f2",
                    "max", "michel", "norbert", "paul", "rob", "robert",
                    "steph", "travis", "victor", "zac", "Alex", "Mike"]
 FLITE_VOICES = ["kal", "kal16", "awb", "slt"]
+# Phase 2 only (configs.py "phase2"): festival's voices, one of them (ked)
+# a speaker no other engine has, one (slt, HTS) a second vocoder for a
+# flite speaker. Festival is slower to start than flite, so phase 1, which
+# the tiny configuration mirrors, does without it.
+FESTIVAL_VOICES = {"ked": "voice_ked_diphone", "kal-diphone":
+                   "voice_kal_diphone", "slt-hts":
+                   "voice_cmu_us_slt_arctic_hts"}
+# Mean f0 ranges (Hz) for phase 2's pitch variation of the non-espeak
+# voices: a voice's speaker at other pitches is the cheapest new "voice".
+F0_RANGE = {"kal": (75, 150), "kal16": (75, 150), "awb": (75, 150),
+            "slt": (140, 260), "ked": (75, 150), "kal-diphone": (75, 150)}
 # Never used for training or dev: the test set speaks only with these.
 HELD_OUT_ESPEAK_VARIANTS = ["f4", "m5"]
 HELD_OUT_FLITE = ["rms"]
@@ -74,14 +93,28 @@ def read_wav_bytes(data):
 
 
 def synth(engine, voice, text, speed, pitch):
+    """Speech for text; pitch is espeak-ng's 0-99 scale, or for flite and
+    festival a mean f0 in Hz (0: the voice's own)."""
+    stdin = None
     if engine == "espeak":
         cmd = ["espeak-ng", "-v", voice, "-s", str(speed), "-p", str(pitch),
                "--stdout", text]
-    else:
+    elif engine == "flite":
         cmd = ["flite", "-voice", voice, "--setf",
                "duration_stretch=%.3f" % (170.0 / speed), "-t", text,
                "-o", "/dev/stdout"]
-    out = subprocess.run(cmd, stdout=subprocess.PIPE,
+        if pitch:
+            cmd[3:3] = ["--setf", "int_f0_target_mean=%d" % pitch]
+    else:
+        cmd = ["text2wave", "-eval", "(%s)" % FESTIVAL_VOICES[voice],
+               "-eval", "(Parameter.set 'Duration_Stretch %.3f)" % (
+                   170.0 / speed), "-o", "/dev/stdout"]
+        if pitch and voice != "slt-hts":   # HTS ignores int_lr_params
+            cmd[5:5] = ["-eval", "(set! int_lr_params '((target_f0_mean %d)"
+                        " (target_f0_std %d) (model_f0_mean 170) "
+                        "(model_f0_std 34)))" % (pitch, pitch // 7)]
+        stdin = text.encode()
+    out = subprocess.run(cmd, input=stdin, stdout=subprocess.PIPE,
                          stderr=subprocess.DEVNULL, check=True).stdout
     x, rate = read_wav_bytes(out)
     if rate != RATE:
@@ -192,14 +225,33 @@ def pick_voice(rng, held_out):
             rng.randint(130, 210), rng.randint(25, 75))
 
 
+def pick_voice_phase2(rng):
+    """Phase 2's voices: mostly flite and festival at varied pitch, with
+    enough espeak-ng that phase 1's voices are not forgotten."""
+    r = rng.random()
+    if r < 0.45:
+        v = rng.choice(FLITE_VOICES)
+        return "flite", v, rng.randint(130, 210), rng.randint(*F0_RANGE[v])
+    if r < 0.75:
+        v = rng.choice(sorted(FESTIVAL_VOICES))
+        f0 = rng.randint(*F0_RANGE[v]) if v in F0_RANGE else 0
+        return "festival", v, rng.randint(130, 210), f0
+    return pick_voice(rng, False)
+
+
 def make_one(job):
     uid, path, kind, text, split, seed = job
     rng = np.random.default_rng(seed)
     prng = random.Random(seed)
-    engine, voice, speed, pitch = pick_voice(prng, split == "test")
+    if split == "train2":
+        engine, voice, speed, pitch = pick_voice_phase2(prng)
+        if engine != "espeak" and pitch:
+            voice = "%s@%dHz" % (voice, pitch)
+    else:
+        engine, voice, speed, pitch = pick_voice(prng, split == "test")
     if os.path.exists(path):
         return uid, voice, 0.0
-    x = synth(engine, voice, text, speed, pitch)
+    x = synth(engine, voice.split("@")[0], text, speed, pitch)
     if split != "test" and rng.random() > 0.15:
         x, _ = augment(rng, x)
     else:
@@ -242,43 +294,82 @@ def plan(cfg, work):
     return jobs, cmd_tr, lm_text
 
 
+def plan_phase2(cfg, work):
+    """Phase 2's utterances: training texts again (commands and general
+    sentences in the phase's proportion), new voices, new seeds."""
+    p2 = cfg["phase2"]
+    gen_tr, _, _ = textgen.general_split(n_dev=cfg["dev"], n_test=cfg["test"])
+    cmd_tr, _, _ = textgen.command_split(cfg["commands"], n_dev=cfg["dev"],
+                                         n_test=cfg["test"])
+    gen_tr = gen_tr[:cfg["general"]]
+    rng = random.Random(p2["seed"])
+    jobs = []
+    for i in range(p2["utterances"]):
+        kind = "command" if rng.random() < p2["commands"] else "general"
+        text = rng.choice(cmd_tr if kind == "command" else gen_tr)
+        uid = "train2-%s%06d" % (kind[0], i)
+        d = os.path.join(work, "wav", "train2", "%03d" % (i // cfg["shard"]))
+        jobs.append((uid, os.path.join(d, uid + ".wav"), kind, text,
+                     "train2", p2["seed"] + i))
+    return jobs
+
+
+def manifest(path, rows, voices):
+    with open(path + ".tmp", "w") as f:
+        for uid, wav, kind, text, _, _ in sorted(rows):
+            f.write("%s\t%s\t%s\t%s\t%s\n" % (uid, wav, voices[uid], kind,
+                                              text))
+    os.replace(path + ".tmp", path)
+
+
+def synth_all(jobs, n_jobs, t0):
+    """Make every job's WAV; {id: voice}."""
+    for j in jobs:
+        os.makedirs(os.path.dirname(j[1]), exist_ok=True)
+    voices = {}
+    with Pool(n_jobs) as pool:
+        for k, (uid, voice, _) in enumerate(
+                pool.imap(make_one, jobs, chunksize=16)):
+            voices[uid] = voice
+            if (k + 1) % 2000 == 0:
+                print("gen: %d/%d utterances, %.0f s" % (
+                    k + 1, len(jobs), time.time() - t0), flush=True)
+    return voices
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--config", default="full", choices=sorted(CONFIGS))
     ap.add_argument("--work", required=True)
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--phase", type=int, default=1, choices=[1, 2],
+                    help="2: the extra voices of configs.py's phase2, "
+                    "into WORK/train2.tsv")
     a = ap.parse_args()
     cfg = CONFIGS[a.config]
     work = os.path.abspath(a.work)
     t0 = time.time()
+    if a.phase == 2:
+        jobs = plan_phase2(cfg, work)
+        voices = synth_all(jobs, a.jobs, t0)
+        manifest(os.path.join(work, "train2.tsv"), jobs, voices)
+        with open(os.path.join(work, "data2.done"), "w") as f:
+            json.dump({"config": a.config, "utterances": len(jobs),
+                       "seconds_made": time.time() - t0}, f)
+        print("gen: phase 2, %d utterances in %.0f s" % (
+            len(jobs), time.time() - t0))
+        return
     jobs, cmd_tr, lm_text = plan(cfg, work)
     textgen.write_text_files(os.path.join(work, "text"), cmd_tr, lm_text)
     all_jobs = jobs["train"] + jobs["dev"] + jobs["test"]
-    for j in all_jobs:
-        os.makedirs(os.path.dirname(j[1]), exist_ok=True)
-    voices, secs = {}, {}
-    with Pool(a.jobs) as pool:
-        for k, (uid, voice, dur) in enumerate(
-                pool.imap(make_one, all_jobs, chunksize=16)):
-            voices[uid] = voice
-            secs[uid] = dur
-            if (k + 1) % 2000 == 0:
-                print("gen: %d/%d utterances, %.0f s" % (
-                    k + 1, len(all_jobs), time.time() - t0), flush=True)
+    voices = synth_all(all_jobs, a.jobs, t0)
     os.makedirs(os.path.join(work, "test"), exist_ok=True)
-
-    def manifest(path, rows):
-        with open(path + ".tmp", "w") as f:
-            for uid, wav, kind, text, _, _ in sorted(rows):
-                f.write("%s\t%s\t%s\t%s\t%s\n" % (uid, wav, voices[uid],
-                                                  kind, text))
-        os.replace(path + ".tmp", path)
-    manifest(os.path.join(work, "train.tsv"), jobs["train"])
-    manifest(os.path.join(work, "dev.tsv"), jobs["dev"])
+    manifest(os.path.join(work, "train.tsv"), jobs["train"], voices)
+    manifest(os.path.join(work, "dev.tsv"), jobs["dev"], voices)
     manifest(os.path.join(work, "test", "commands.tsv"),
-             [j for j in jobs["test"] if j[2] == "command"])
+             [j for j in jobs["test"] if j[2] == "command"], voices)
     manifest(os.path.join(work, "test", "general.tsv"),
-             [j for j in jobs["test"] if j[2] == "general"])
+             [j for j in jobs["test"] if j[2] == "general"], voices)
     with open(os.path.join(work, "data.done"), "w") as f:
         json.dump({"config": a.config, "utterances": len(all_jobs),
                    "seconds_made": time.time() - t0}, f)

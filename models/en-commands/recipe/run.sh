@@ -8,7 +8,8 @@
 #   models/en-commands/recipe/run.sh --config full --stage train --minutes 60
 #
 # Stages, in order: data (speech synthesis, augmentation, manifests, LMs),
-# features (Weft's fbank node), train (PyTorch, CTC), export (model
+# features (Weft's fbank node), train (PyTorch, CTC), for full then data2,
+# features2 and train2 (phase 2: more voices, warm start), export (model
 # directory), and for tiny also decode (Weft: fbank -> asr.acoustic ->
 # ctc.greedy over the test WAVs). Each stage leaves a stamp in the work
 # directory and is skipped when it is there, so a rerun continues where the
@@ -83,10 +84,31 @@ if want train "$WORK/train.done"; then
     "$PY" "$HERE/train.py" --config "$CONFIG" --work "$WORK" --log "$LOG" \
         --resume ${MINUTES:+--minutes "$MINUTES"}
 fi
+# Phase 2 (full only): more flite and festival voices at varied pitch,
+# warm-started from phase 1's best checkpoint (configs.py "phase2").
+CKPT=best
+[ "$CONFIG" = tiny ] && CKPT=last
+if [ "$CONFIG" = full ]; then
+    CKPT=p2-best
+    if want data2 "$WORK/data2.done"; then
+        say "data, phase 2 -> $WORK"
+        "$PY" "$HERE/gen.py" --config "$CONFIG" --work "$WORK" --phase 2
+    fi
+    if want features2 "$WORK/features2.done"; then
+        say "features, phase 2, with $WEFT"
+        "$PY" "$HERE/features.py" --work "$WORK" --weft "$WEFT"
+        touch "$WORK/features2.done"
+    fi
+    if want train2 "$WORK/train2.done"; then
+        say "train, phase 2"
+        "$PY" "$HERE/train.py" --config "$CONFIG" --work "$WORK" --log "$LOG" \
+            --phase 2 --resume
+    fi
+fi
 if want export "$WORK/export.done"; then
     say "export -> $OUT"
     "$PY" "$HERE/export.py" --work "$WORK" --out "$OUT" --log "$LOG" \
-        --ckpt "$([ "$CONFIG" = tiny ] && echo last || echo best)"
+        --ckpt "$CKPT"
     touch "$WORK/export.done"
 fi
 if [ "$CONFIG" = tiny ] && { [ -z "$STAGE" ] || [ "$STAGE" = decode ]; }; then

@@ -3,7 +3,7 @@
 """Stage `train`: CTC training of the recipe's model on Weft's features.
 
     /usr/bin/python3 train.py --config full --work ../work [--minutes M]
-        [--log ../TRAINING.log] [--resume]
+        [--log ../TRAINING.log] [--resume] [--phase 2]
 
 PyTorch on one CPU thread (--threads). Utterances are bucketed by length
 into batches of about `batch_seconds` of audio; SpecAugment-style masks; AdamW with a
@@ -12,6 +12,12 @@ wall-clock budget (--minutes), so the run ends on time by itself. Every
 `ckpt_every` steps WORK/ckpt/last.pt is replaced; every `eval_every` steps
 the dev set is decoded greedily and WORK/ckpt/best.pt keeps the best dev
 WER. The log (loss, learning rate, dev CER/WER) goes to --log.
+
+--phase 2 (configs.py "phase2") starts from phase 1's WORK/ckpt/best.pt
+(weights and normalisation; a fresh optimizer) and trains on train.tsv plus
+train2.tsv, the latter `repeat` times per epoch, with its own budget and
+peak learning rate, into WORK/ckpt/p2-last.pt and p2-best.pt. Its dev
+decode at step 0 is phase 1's model, so p2-best.pt is never worse on dev.
 """
 import argparse
 import json
@@ -136,8 +142,13 @@ def main():
     # torch thread and 2.3 s with two (OpenMP barriers against other
     # processes' load); --threads 2 pays off only on an idle machine.
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--phase", type=int, default=1, choices=[1, 2])
     a = ap.parse_args()
-    cfg = CONFIGS[a.config]
+    cfg = dict(CONFIGS[a.config])
+    pre = ""
+    if a.phase == 2:
+        cfg.update(lr=cfg["phase2"]["lr"], minutes=cfg["phase2"]["minutes"])
+        pre = "p2-"
     minutes = a.minutes if a.minutes is not None else cfg["minutes"]
     work = os.path.abspath(a.work)
     ck = os.path.join(work, "ckpt")
@@ -159,13 +170,18 @@ def main():
     feats = {**tr_feats, **dv_feats}
     texts = {r[0]: r[4] for r in tr_rows + dv_rows}
     tr_ids = [r[0] for r in tr_rows]
+    if a.phase == 2:
+        p2_rows, p2_feats = load(work, os.path.join(work, "train2.tsv"))
+        feats.update(p2_feats)
+        texts.update({r[0]: r[4] for r in p2_rows})
+        tr_ids += [r[0] for r in p2_rows] * cfg["phase2"]["repeat"]
     dv_ids = [r[0] for r in dv_rows]
     # Global CMVN from (a sample of) the training features.
-    sample = np.concatenate([tr_feats[i] for i in tr_ids[::max(
+    sample = np.concatenate([feats[i] for i in tr_ids[::max(
         1, len(tr_ids) // 3000)]])
     mean = sample.mean(0)
     std = np.maximum(sample.std(0), 1e-3)
-    hours = sum(len(tr_feats[i]) for i in tr_ids) / 360000.0
+    hours = sum(len(feats[i]) for i in tr_ids) / 360000.0
     layers = M.layer_spec(cfg["model"], FEATURES["dim"])
     net = M.LayerNet(layers)
     net.mods[0].mean.copy_(torch.from_numpy(mean))
@@ -175,15 +191,20 @@ def main():
     opt = torch.optim.AdamW(net.parameters(), lr=cfg["lr"],
                             weight_decay=0.01)
     step, spent, best = 0, 0.0, None
-    if a.resume and os.path.exists(os.path.join(ck, "last.pt")):
-        st = torch.load(os.path.join(ck, "last.pt"))
+    if a.phase == 2:
+        st = torch.load(os.path.join(ck, "best.pt"))
+        net.load_state_dict(st["model"])
+        mean = net.mods[0].mean.numpy().copy()   # for the masks
+        log("phase 2 starts from phase 1's best.pt (step %d)" % st["step"])
+    if a.resume and os.path.exists(os.path.join(ck, pre + "last.pt")):
+        st = torch.load(os.path.join(ck, pre + "last.pt"))
         net.load_state_dict(st["model"])
         opt.load_state_dict(st["opt"])
         step, spent, best = st["step"], st["spent"], st.get("best")
         log("resumed at step %d (%.1f min spent)" % (step, spent / 60))
-    log("config %s: %d train utterances (%.2f h), %d dev, %d parameters, "
+    log("config %s%s: %d train utterances (%.2f h), %d dev, %d parameters, "
         "budget %.1f min, data loaded in %.0f s" % (
-            a.config, len(tr_ids), hours, len(dv_ids), n_params, minutes,
+            a.config, " phase 2" if a.phase == 2 else "", len(tr_ids), hours, len(dv_ids), n_params, minutes,
             time.time() - t_load))
     log("layers: " + json.dumps(layers))
     mean_t = torch.zeros(FEATURES["dim"])  # masks after normalisation
@@ -191,7 +212,7 @@ def main():
     budget = minutes * 60.0
     warm = 0.04
     t0 = time.time() - spent
-    tr_len = [len(tr_feats[i]) for i in tr_ids]
+    tr_len = [len(feats[i]) for i in tr_ids]
     epoch, run_loss, run_n, done = 0, 0.0, 0, False
 
     def save(name, extra=None):
@@ -200,8 +221,9 @@ def main():
               "layers": layers, "config": a.config}
         if extra:
             st.update(extra)
-        torch.save(st, os.path.join(ck, name + ".tmp"))
-        os.replace(os.path.join(ck, name + ".tmp"), os.path.join(ck, name))
+        torch.save(st, os.path.join(ck, pre + name + ".tmp"))
+        os.replace(os.path.join(ck, pre + name + ".tmp"),
+                   os.path.join(ck, pre + name))
 
     def do_eval():
         nonlocal best
@@ -217,6 +239,9 @@ def main():
         for ref, hyp in pairs[:2]:
             log("  ref: %s\n           hyp: %s" % (ref, hyp))
 
+    if a.phase == 2 and step == 0:
+        net.eval()
+        do_eval()
     net.train()
     while not done:
         epoch += 1
@@ -269,7 +294,8 @@ def main():
     log("done: %d steps, %d epochs, %.1f min; best dev WER %.2f%% CER "
         "%.2f%% at step %d" % (step, epoch, (time.time() - t0) / 60,
                                best["wer"], best["cer"], best["step"]))
-    with open(os.path.join(work, "train.done"), "w") as f:
+    with open(os.path.join(work, "train.done" if a.phase == 1 else
+                           "train2.done"), "w") as f:
         json.dump({"steps": step, "minutes": (time.time() - t0) / 60,
                    "best": best, "params": n_params, "hours": hours,
                    "utterances": len(tr_ids)}, f)
