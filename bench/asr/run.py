@@ -13,7 +13,8 @@ pinned to one core (taskset -c 0), with OPENBLAS_NUM_THREADS=1:
   weft LM        weft run --threads 1 graphs/transcribe-dir.weft with
                  commands.arpa and a lexicon of its words (beam 16)
   weft grammar   the same with lm="" lexicon="" grammar=commands.grammar
-                 grammar_mode=strict
+                 grammar_mode=strict beam=64 (the graphs' advice for strict
+                 grammars)
   ps LM          pocketsphinx_batch (Debian's pocketsphinx 5prealpha, the
                  en-us acoustic model) with the same commands.arpa and
                  cmudict-en-us.dict restricted to the LM's words, the
@@ -192,7 +193,7 @@ def main():
         TOP, "models", "en-commands", "work"))
     ap.add_argument("--utts", type=int, default=100)
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--peer-repeat", type=int, default=1)
+    ap.add_argument("--peer-repeat", type=int, default=3)
     a = ap.parse_args()
     model = os.path.abspath(a.model)
     weft = ev.Weft(a.build, a.plugins, threads=1)
@@ -239,9 +240,9 @@ def main():
         lmlex = ev.commands_words(model)
         weft_side("weft, commands LM", {"model": model, "lm": lm,
                                         "lexicon": lmlex, "words": "false"})
-        weft_side("weft, grammar (strict)", {
+        weft_side("weft, grammar (strict, beam 64)", {
             "model": model, "lm": "", "lexicon": "", "grammar": gram,
-            "grammar_mode": "strict", "words": "false"})
+            "grammar_mode": "strict", "beam": "64", "words": "false"})
 
         cmudict = read_dict(os.path.join(PSMODEL, "cmudict-en-us.dict"))
         lmwords = ev.read_words(lmlex)
