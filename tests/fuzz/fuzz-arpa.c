@@ -49,6 +49,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             (void)ctc_grammar_match(g, "a b c");
             for (int32_t i = 0; i < ctc_grammar_n_words(g) && i < 4; i++)
                 (void)ctc_grammar_match(g, ctc_grammar_word(g, i));
+            /* Walk a few words from the start, asking the strict search's
+             * questions: every prefix of the word, the next state, and
+             * whether it accepts. */
+            int32_t st = ctc_grammar_start(g);
+            for (int32_t i = 0; i < ctc_grammar_n_words(g) && i < 8 &&
+                                st >= 0; i++) {
+                const char *w = ctc_grammar_word(g, i);
+                size_t len = strlen(w);
+                for (size_t k = 0; k <= len; k++)
+                    (void)ctc_grammar_prefix(g, st, w, k);
+                (void)ctc_grammar_accepts(g, st);
+                int32_t nx = ctc_grammar_next(g, st, w, len);
+                if (nx >= 0)
+                    st = nx;
+            }
             ctc_grammar_free(g);
         }
         break;

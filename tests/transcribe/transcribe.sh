@@ -31,7 +31,7 @@ tab=$(printf '\t')
 # What the shipped model achieved on the samples when this was written, as
 # limits: word errors over the four command samples and over the general
 # sentence (default graph), and commands decoded exactly with the grammar.
-MAX_CMD_ERRORS=4 MAX_GEN_ERRORS=9 MIN_GRAMMAR_EXACT=3
+MAX_CMD_ERRORS=4 MAX_GEN_ERRORS=9 MIN_GRAMMAR_EXACT=4
 fail() { echo "FAIL: $*"; exit 1; }
 
 if [ ! -s "$model/model.safetensors" ] || [ ! -s "$model/config.json" ]; then
@@ -106,7 +106,8 @@ for g in transcribe transcribe-dir; do
 done
 
 # 3. transcribe.weft, file by file, with its defaults (general LM) and
-# with the command grammar (strict) for the commands. The word errors may
+# with the command grammar (strict, beam 64, as the graphs advise) for the
+# commands. The word errors may
 # not exceed what the shipped model made when this test was written
 # (models/en-commands/EVAL.md has the rates on the whole test sets).
 cmd_errors=0 gen_errors=0 gram_exact=0 n=0 ncmd=0
@@ -123,9 +124,10 @@ while IFS="$tab" read -r file voice kind text; do
         cmd_errors=$((cmd_errors + e)) ncmd=$((ncmd + 1))
         g=$("$weft" run -q "$src/graphs/transcribe.weft" audio="$samples/$file" \
             model="$model" lm= lexicon= grammar="$model/commands.grammar" \
-            grammar_mode=strict words=false 2>"$T/err") ||
+            grammar_mode=strict beam=64 words=false 2>"$T/err") ||
             fail "transcribe.weft $file (grammar): $(cat "$T/err")"
         echo "    with the command grammar: \`$g\`"
+        printf '%s\n' "$g" > "$T/gram-$file.txt"
         [ "$g" = "$text" ] && gram_exact=$((gram_exact + 1))
     else
         gen_errors=$((gen_errors + e))
@@ -237,7 +239,12 @@ EOF
     "$weft" run -q "$T/play.weft" 2>"$T/play.err" || fail "playing $1: $(cat "$T/play.err")"
 }
 first=alarm.wav second=tv-on.wav
+# The live graph listens as an assistant does, with the command grammar:
+# with the general LM, the stream's other cut into 10 ms frames (capture
+# starts at no particular sample of the sample) changed up to three words
+# of a sample, too many to test against the file's result.
 "$weft" run -q "$src/graphs/transcribe-live.weft" model="$model" \
+    lm= lexicon= grammar="$model/commands.grammar" grammar_mode=strict beam=64 \
     >"$T/live.txt" 2>"$T/live.err" &
 live=$!
 sleep 1
@@ -254,18 +261,18 @@ echo "transcribe-live.weft heard ($(grep -c '^\.\.\. ' "$T/live.txt") partial re
 sed 's/^/    /' "$T/live-final.txt"
 [ "$(wc -l < "$T/live-final.txt")" -eq 2 ] ||
     fail "transcribe-live.weft: $(wc -l < "$T/live-final.txt") final lines for two samples with a pause, want 2: $(cat "$T/live.txt")"
-# The stream starts with silence and is cut into other buffers than the
-# file, so a word or two may differ: at most two more errors per sample.
+# The stream starts with silence and is cut into other frames than the
+# file, so a word may differ: at most one more error per sample than the
+# file with the grammar.
 i=0
 for f in $first $second; do
     i=$((i + 1))
     line=$(sed -n "${i}p" "$T/live-final.txt")
     got=${line%%"$tab"*}
     said=$(awk -F "$tab" -v f="$f" '$1 == f { print $4 }' "$T/samples.tsv")
-    want=$(cat "$T/one-$f.txt")
-    want=${want%%"$tab"*}
+    want=$(cat "$T/gram-$f.txt")
     e_live=$(word_errors "$said" "$got") e_file=$(word_errors "$said" "$want")
-    [ "$e_live" -le $((e_file + 2)) ] ||
+    [ "$e_live" -le $((e_file + 1)) ] ||
         fail "transcribe-live.weft, $f: \`$got\` ($e_live word errors), the file gives \`$want\` ($e_file): $(cat "$T/live.txt")"
 done
 # Word times run on across the endpoint: the second utterance starts after
