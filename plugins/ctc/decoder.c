@@ -283,29 +283,44 @@ static char *scratch(ctc_decoder *d, size_t n)
     return d->scratch;
 }
 
-/* Text of the tokens from node @first to node @last (an ancestor chain). */
-static char *word_text(ctc_decoder *d, int32_t first, int32_t last,
-                       size_t *len)
+/* Bytes of the tokens from node @last back to its ancestor @first. */
+static size_t chain_len(const ctc_decoder *d, int32_t first, int32_t last)
 {
     const ctc_vocab *v = d->m.vocab;
-    size_t n = 0, pos;
-    char *s;
+    size_t n = 0;
 
     for (int32_t k = last;; k = d->node[k].parent) {
         n += v->len[d->node[k].tok];
         if (k == first)
-            break;
+            return n;
     }
-    if (!(s = scratch(d, n + 1)))
-        return NULL;
-    pos = n;
+}
+
+/* Write those tokens so that they end just before @end. */
+static void chain_copy(const ctc_decoder *d, int32_t first, int32_t last,
+                       char *end)
+{
+    const ctc_vocab *v = d->m.vocab;
+
     for (int32_t k = last;; k = d->node[k].parent) {
         uint32_t l = v->len[d->node[k].tok];
-        pos -= l;
-        memcpy(s + pos, v->tok[d->node[k].tok], l);
+        end -= l;
+        memcpy(end, v->tok[d->node[k].tok], l);
         if (k == first)
-            break;
+            return;
     }
+}
+
+/* Text of the tokens from node @first to node @last (an ancestor chain). */
+static char *word_text(ctc_decoder *d, int32_t first, int32_t last,
+                       size_t *len)
+{
+    size_t n = chain_len(d, first, last);
+    char *s = scratch(d, n + 1);
+
+    if (!s)
+        return NULL;
+    chain_copy(d, first, last, s + n);
     s[n] = 0;
     *len = n;
     return s;
@@ -317,25 +332,15 @@ static char *partial_text(ctc_decoder *d, int32_t pi, int32_t tok,
 {
     const ctc_vocab *v = d->m.vocab;
     const int32_t first = d->node[pi].plen > 0 ? d->node[pi].wstart : NONE;
-    size_t n = v->len[tok], pos;
-    char *s;
+    size_t w = first != NONE ? chain_len(d, first, pi) : 0;
+    size_t n = w + v->len[tok];
+    char *s = scratch(d, n + 1);
 
-    for (int32_t k = pi; first != NONE; k = d->node[k].parent) {
-        n += v->len[d->node[k].tok];
-        if (k == first)
-            break;
-    }
-    if (!(s = scratch(d, n + 1)))
+    if (!s)
         return NULL;
-    pos = n - v->len[tok];
-    memcpy(s + pos, v->tok[tok], v->len[tok]);
-    for (int32_t k = pi; first != NONE; k = d->node[k].parent) {
-        uint32_t l = v->len[d->node[k].tok];
-        pos -= l;
-        memcpy(s + pos, v->tok[d->node[k].tok], l);
-        if (k == first)
-            break;
-    }
+    if (first != NONE)
+        chain_copy(d, first, pi, s + w);
+    memcpy(s + w, v->tok[tok], v->len[tok]);
     s[n] = 0;
     *len = n;
     return s;

@@ -689,6 +689,19 @@ fail:
     return ret;
 }
 
+/* The duration the stream, or else the container, states; NONE when
+ * neither does. */
+static int64_t stated_duration(const AVFormatContext *fmt, const AVStream *st)
+{
+    if (st->duration > 0 && st->duration != AV_NOPTS_VALUE &&
+        st->time_base.num > 0 && st->time_base.den > 0)
+        return av_rescale_q(st->duration, st->time_base,
+                            (AVRational){ 1, 1000000000 });
+    if (fmt->duration > 0 && fmt->duration != AV_NOPTS_VALUE)
+        return av_rescale(fmt->duration, 1000000000, AV_TIME_BASE);
+    return WEFT_TIME_NONE;
+}
+
 int64_t io_audio_probe_duration_ns(const char *path)
 {
     AVFormatContext *fmt = NULL;
@@ -718,15 +731,9 @@ int64_t io_audio_probe_duration_ns(const char *path)
     if (i < 0)
         goto done;
     st = fmt->streams[i];
-    if (st->duration > 0 && st->duration != AV_NOPTS_VALUE &&
-        st->time_base.num > 0 && st->time_base.den > 0)
-        out = av_rescale_q(st->duration, st->time_base,
-                           (AVRational){ 1, 1000000000 });
-    else if (fmt->duration > 0 && fmt->duration != AV_NOPTS_VALUE)
-        out = av_rescale(fmt->duration, 1000000000, AV_TIME_BASE);
-    else if (st->codecpar->bit_rate > 0 && fmt->pb &&
-             (size = avio_size(fmt->pb)) > 0 &&
-             (size -= avio_tell(fmt->pb)) > 0)
+    out = stated_duration(fmt, st);
+    if (out == WEFT_TIME_NONE && st->codecpar->bit_rate > 0 && fmt->pb &&
+        (size = avio_size(fmt->pb)) > 0 && (size -= avio_tell(fmt->pb)) > 0)
         /* What is left after the header, at the stated bitrate: what
          * FFmpeg itself estimates for such streams. */
         out = av_rescale(size, 8 * (int64_t)1000000000,
@@ -739,15 +746,8 @@ int64_t io_audio_probe_duration_ns(const char *path)
      * and keep this cheap; the frames read are thrown away. */
     fmt->probesize = 32768;
     fmt->max_analyze_duration = 500000;
-    if (avformat_find_stream_info(fmt, NULL) >= 0) {
-        st = fmt->streams[i];
-        if (st->duration > 0 && st->duration != AV_NOPTS_VALUE &&
-            st->time_base.num > 0 && st->time_base.den > 0)
-            out = av_rescale_q(st->duration, st->time_base,
-                               (AVRational){ 1, 1000000000 });
-        else if (fmt->duration > 0 && fmt->duration != AV_NOPTS_VALUE)
-            out = av_rescale(fmt->duration, 1000000000, AV_TIME_BASE);
-    }
+    if (avformat_find_stream_info(fmt, NULL) >= 0)
+        out = stated_duration(fmt, fmt->streams[i]);
 done:
     avformat_close_input(&fmt);
     return out;
