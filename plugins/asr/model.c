@@ -314,6 +314,21 @@ static const char *const k_none[] = { NULL };
  * (updated) and the last kept layer @prev. Returns 0 when @L is a layer,
  * 1 when the entry leaves none (a folded batch norm, a dropout), or an
  * error with @c's message. */
+/* The fields conv1d and sepconv1d share: in (which must be @cur), out,
+ * kernel, stride and dilation. */
+static int get_conv_shape(lctx *c, asr_layer *L, int64_t cur)
+{
+    int ret;
+
+    if ((ret = get_int(c, "in", false, 0, 1, MAX_DIM, &L->in)) < 0 ||
+        (ret = check_in(c, "in", L->in, cur)) < 0 ||
+        (ret = get_int(c, "out", false, 0, 1, MAX_DIM, &L->out)) < 0 ||
+        (ret = get_int(c, "kernel", false, 0, 1, MAX_KERNEL, &L->kernel)) < 0 ||
+        (ret = get_int(c, "stride", true, 1, 1, MAX_STRIDE, &L->stride)) < 0)
+        return ret;
+    return get_int(c, "dilation", true, 1, 1, MAX_DILATION, &L->dilation);
+}
+
 static int build_layer(bctx *b, lctx *c, asr_layer *L, int64_t *cur,
                        asr_layer *prev)
 {
@@ -343,16 +358,8 @@ static int build_layer(bctx *b, lctx *c, asr_layer *L, int64_t *cur,
     } else if (!strcmp(t, "conv1d")) {
         L->op = ASR_CONV;
         if ((ret = check_keys(c, k_conv)) < 0 ||
-            (ret = get_int(c, "in", false, 0, 1, MAX_DIM, &L->in)) < 0 ||
-            (ret = check_in(c, "in", L->in, *cur)) < 0 ||
-            (ret = get_int(c, "out", false, 0, 1, MAX_DIM, &L->out)) < 0 ||
-            (ret = get_int(c, "kernel", false, 0, 1, MAX_KERNEL,
-                           &L->kernel)) < 0 ||
-            (ret = get_int(c, "stride", true, 1, 1, MAX_STRIDE,
-                           &L->stride)) < 0 ||
+            (ret = get_conv_shape(c, L, *cur)) < 0 ||
             (ret = get_int(c, "groups", true, 1, 1, MAX_DIM, &L->groups)) < 0 ||
-            (ret = get_int(c, "dilation", true, 1, 1, MAX_DILATION,
-                           &L->dilation)) < 0 ||
             (ret = get_bool(c, "bias", true, &bias)) < 0)
             return ret;
         g = L->groups;
@@ -373,15 +380,7 @@ static int build_layer(bctx *b, lctx *c, asr_layer *L, int64_t *cur,
     } else if (!strcmp(t, "sepconv1d")) {
         L->op = ASR_SEPCONV;
         if ((ret = check_keys(c, k_sep)) < 0 ||
-            (ret = get_int(c, "in", false, 0, 1, MAX_DIM, &L->in)) < 0 ||
-            (ret = check_in(c, "in", L->in, *cur)) < 0 ||
-            (ret = get_int(c, "out", false, 0, 1, MAX_DIM, &L->out)) < 0 ||
-            (ret = get_int(c, "kernel", false, 0, 1, MAX_KERNEL,
-                           &L->kernel)) < 0 ||
-            (ret = get_int(c, "stride", true, 1, 1, MAX_STRIDE,
-                           &L->stride)) < 0 ||
-            (ret = get_int(c, "dilation", true, 1, 1, MAX_DILATION,
-                           &L->dilation)) < 0 ||
+            (ret = get_conv_shape(c, L, *cur)) < 0 ||
             (ret = get_bool(c, "bias", true, &bias)) < 0 ||
             (ret = get_bool(c, "residual", false, &L->residual)) < 0)
             return ret;
