@@ -144,6 +144,26 @@ class LayerNet(nn.Module):
 
     def named_tensors(self):
         """{safetensors name: tensor} in the doc's names and layouts."""
+        return {k: v.detach().float().contiguous()
+                for k, v in self._refs().items()}
+
+    def load_named(self, tensors):
+        own = self._refs()
+        if set(own) != set(tensors):
+            raise ValueError("tensor names differ: missing %s, extra %s" % (
+                sorted(set(own) - set(tensors)),
+                sorted(set(tensors) - set(own))))
+        with torch.no_grad():
+            refs = self._refs()
+            for k, v in tensors.items():
+                if tuple(refs[k].shape) != tuple(v.shape):
+                    raise ValueError("%s: shape %s, want %s" % (
+                        k, tuple(v.shape), tuple(refs[k].shape)))
+                refs[k].copy_(torch.as_tensor(v))
+
+    def _refs(self):
+        """{safetensors name: the live parameter or buffer}, for loading
+        (named_tensors gives detached copies)."""
         out = {}
         for L, m in zip(self.layers, self.mods):
             t, n = L["type"], L.get("name")
@@ -160,51 +180,6 @@ class LayerNet(nn.Module):
                     out["%s.%s.weight" % (n, part)] = c.weight
                     if c.bias is not None:
                         out["%s.%s.bias" % (n, part)] = c.bias
-            elif t == "batchnorm":
-                for k in ("weight", "bias", "running_mean", "running_var"):
-                    out[n + "." + k] = getattr(m, k)
-            elif t == "layernorm":
-                out[n + ".weight"], out[n + ".bias"] = m.weight, m.bias
-            elif t in ("gru", "lstm"):
-                for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
-                    out[n + "." + k] = getattr(m, k + "_l0")
-            elif t == "linear":
-                out[n + ".weight"] = m.weight
-                if m.bias is not None:
-                    out[n + ".bias"] = m.bias
-        return {k: v.detach().float().contiguous() for k, v in out.items()}
-
-    def load_named(self, tensors):
-        own = self.named_tensors()
-        if set(own) != set(tensors):
-            raise ValueError("tensor names differ: missing %s, extra %s" % (
-                sorted(set(own) - set(tensors)),
-                sorted(set(tensors) - set(own))))
-        with torch.no_grad():
-            refs = self._refs()
-            for k, v in tensors.items():
-                if tuple(refs[k].shape) != tuple(v.shape):
-                    raise ValueError("%s: shape %s, want %s" % (
-                        k, tuple(v.shape), tuple(refs[k].shape)))
-                refs[k].copy_(torch.as_tensor(v))
-
-    def _refs(self):
-        """Like named_tensors but the live tensors (for loading)."""
-        out = {}
-        for L, m in zip(self.layers, self.mods):
-            t, n = L["type"], L.get("name")
-            if t == "normalize":
-                out[n + ".mean"], out[n + ".std"] = m.mean, m.std
-            elif t == "conv1d":
-                out[n + ".weight"] = m.conv.weight
-                if m.conv.bias is not None:
-                    out[n + ".bias"] = m.conv.bias
-            elif t == "sepconv1d":
-                out[n + ".depthwise.weight"] = m.depthwise.conv.weight
-                out[n + ".pointwise.weight"] = m.pointwise.weight
-                if m.pointwise.bias is not None:
-                    out[n + ".depthwise.bias"] = m.depthwise.conv.bias
-                    out[n + ".pointwise.bias"] = m.pointwise.bias
             elif t == "batchnorm":
                 for k in ("weight", "bias", "running_mean", "running_var"):
                     out[n + "." + k] = getattr(m, k)
